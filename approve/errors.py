@@ -1,0 +1,18 @@
+"""Turn any exception into the one line the user sees; known errors read as plain English."""
+
+from __future__ import annotations
+
+
+def describe(error: BaseException) -> str:
+    from approve.analyze.base import InputError
+    from approve.analyze.rules import PackError
+
+    if isinstance(error, InputError):
+        return f"error: {error}"
+    if isinstance(error, PackError):
+        return f"broken rule pack: {error}"
+    if isinstance(error, OSError):
+        where = f"{error.filename}: " if error.filename else ""
+        return f"error: {where}{error.strerror or error}"
+    first_line = str(error).splitlines()[0] if str(error) else ""
+    return f"internal error ({type(error).__name__}: {first_line}); set APPROVE_DEBUG=1 for details"

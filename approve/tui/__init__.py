@@ -1,0 +1,1 @@
+"""The Textual review UI: shows and collects keys; decides nothing."""
