@@ -54,7 +54,7 @@ def sanitize_parts(text: str) -> list[tuple[str, bool]]:
         sequence = _ESCAPE_SEQUENCE.match(text, start)
         if sequence:
             raw = sequence.group(0)
-            shown = "␛" + "".join(_visible(c) if _SUSPECT.match(c) else c for c in raw[1:])
+            shown = "␛" + "".join(c if c.isprintable() else _visible(c) for c in raw[1:])
             parts.append((shown, True))
             position = sequence.end()
         else:
@@ -62,7 +62,33 @@ def sanitize_parts(text: str) -> list[tuple[str, bool]]:
             position = start + 1
     if position < len(text):
         parts.append((text[position:], False))
-    return [(shown.expandtabs(4) if not escaped else shown, escaped) for shown, escaped in parts]
+    return [run for shown, escaped in parts for run in _split_unprintable(shown, escaped)]
+
+
+def _split_unprintable(shown: str, escaped: bool) -> list[tuple[str, bool]]:
+    """Expand tabs, and make any remaining non-printable character visible.
+
+    Unassigned code points, separators and format characters such as the invisible Unicode
+    tag block (U+E0000..) are not in the fast regex above; this catches every one of them.
+    """
+    if escaped:
+        return [(shown, True)]
+    shown = shown.expandtabs(4)
+    if shown.replace("\n", "").isprintable():
+        return [(shown, False)]
+    runs: list[tuple[str, bool]] = []
+    plain: list[str] = []
+    for char in shown:
+        if char == "\n" or char.isprintable():
+            plain.append(char)
+            continue
+        if plain:
+            runs.append(("".join(plain), False))
+            plain = []
+        runs.append((_visible(char), True))
+    if plain:
+        runs.append(("".join(plain), False))
+    return runs
 
 
 def sanitize(text: str) -> str:
@@ -73,4 +99,7 @@ def sanitize(text: str) -> str:
 
 
 def has_hidden_characters(text: str) -> bool:
-    return _SUSPECT.search(text) is not None
+    """Whether anything in text (newlines and tabs aside) would not show as itself."""
+    if _SUSPECT.search(text) is not None:
+        return True
+    return not text.replace("\n", "").replace("\t", "").isprintable()

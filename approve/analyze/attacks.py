@@ -144,7 +144,12 @@ def scan_line(line: str, line_no: int) -> list[Finding]:
             )
         )
     other_controls = [
-        c for c in body if (ord(c) < 0x20 and c not in "\t\x1b\r") or 0x7F <= ord(c) <= 0x9F
+        c
+        for c in body
+        if (ord(c) < 0x20 and c not in "\t\x1b\r")
+        or 0x7F <= ord(c) <= 0x9F
+        # unassigned, separators and invisible format characters such as the Unicode tag block
+        or (ord(c) > 0x9F and c not in BIDI and c not in ZERO_WIDTH and not c.isprintable())
     ]
     if other_controls:
         findings.append(
@@ -152,7 +157,7 @@ def scan_line(line: str, line_no: int) -> list[Finding]:
                 line_no,
                 Tier.HIGH,
                 "attack.control",
-                "control characters that a terminal may act on: "
+                "control, invisible or unassigned characters: "
                 + ", ".join(f"U+{ord(c):04X}" for c in sorted(set(other_controls))),
             )
         )

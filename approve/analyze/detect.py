@@ -57,7 +57,7 @@ def _looks_sql(first: str) -> bool:
     if len(words) < 2:
         return False
     keyword, second = words[0].upper(), words[1].upper().rstrip(";")
-    follow = {
+    follow: dict[str, set[str] | None] = {
         "SELECT": None,
         "INSERT": {"INTO"},
         "UPDATE": None,
@@ -95,5 +95,8 @@ def _looks_sql(first: str) -> bool:
         "TRUNCATE": None,
         "GRANT": None,
         "REVOKE": None,
-    }.get(keyword)
-    return follow is None or second in follow
+    }
+    if keyword not in follow:
+        return False  # e.g. `update-alternatives`: the keyword must be a word of its own
+    expected = follow[keyword]
+    return expected is None or second in expected

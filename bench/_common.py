@@ -1,0 +1,41 @@
+"""Helpers shared by the benchmark scripts: timing whole processes and printing figures."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+
+
+def python() -> str:
+    """The venv's Python running this script: the one whose startup we compare against."""
+    return sys.executable
+
+
+def approve_bin() -> str:
+    candidate = Path(sys.executable).parent / "approve"
+    return str(candidate) if candidate.exists() else "approve"
+
+
+def time_process(argv: Sequence[str], stdin: bytes = b"", runs: int = 40) -> float:
+    """Median wall time in seconds of a whole process, after two warm-up runs."""
+    env = dict(os.environ)
+    samples = []
+    for index in range(runs + 2):
+        start = time.perf_counter()
+        subprocess.run(argv, input=stdin, capture_output=True, check=False, env=env)
+        if index >= 2:
+            samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def report(name: str, value: float, unit: str, target: str, ok: bool) -> None:
+    mark = "ok  " if ok else "MISS"
+    print(f"{mark} {name:<52} {value:>12.2f} {unit:<10} target {target}")
