@@ -6,11 +6,17 @@ from __future__ import annotations
 def describe(error: BaseException) -> str:
     from approve.analyze.base import InputError
     from approve.analyze.rules import PackError
+    from approve.config import ConfigError
+    from approve.journal import JournalError
 
     if isinstance(error, InputError):
         return f"error: {error}"
     if isinstance(error, PackError):
         return f"broken rule pack: {error}"
+    if isinstance(error, ConfigError):
+        return f"bad configuration: {error}"
+    if isinstance(error, JournalError):
+        return f"journal: {error}"
     if isinstance(error, OSError):
         where = f"{error.filename}: " if error.filename else ""
         return f"error: {where}{error.strerror or error}"

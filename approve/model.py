@@ -143,6 +143,7 @@ class Friction:
     reading_floor_s: float = 0.0
     challenge_seed: int = 0
     defer_until: str | None = None  # ISO time when a deferred request may come back
+    headline: str = ""  # one line for the header: "02:41, 4th approval in a row: retype the name"
 
 
 @dataclass(frozen=True, slots=True)
