@@ -11,7 +11,7 @@ import re
 _TERRAFORM_TEXT = re.compile(
     r"^(?:Terraform|OpenTofu) (?:will perform|used the selected providers)"
     r"|^\s*# \S+ (?:will be|must be|is tainted|has moved to)"
-    r"|^Plan: \d+ to add, \d+ to change, \d+ to destroy"
+    r"|^Plan: (?:\d+ to import, )?\d+ to add, \d+ to change, \d+ to destroy"
     r"|^(?:No changes\.|An execution plan has been generated)"
     r"|^\s*(?:-/\+|\+/-|[-~+]) (?:module\.)?[a-z0-9_]+\.[\w\-\"\[\]]+(?: \(.*\))?\s*$",
     re.MULTILINE,
@@ -24,6 +24,7 @@ _SQL = re.compile(
     r"COMMIT|MERGE|REPLACE|VACUUM|SET|SHOW|EXPLAIN|USE)\b[^\n]*",
     re.IGNORECASE,
 )
+_LEADING_BLOCK_COMMENTS = re.compile(r"\A(?:\s*(?:/\*.*?\*/|--[^\n]*))+\s*", re.DOTALL)
 _SHEBANG = re.compile(r"^#!\s*\S*(?:/|env\s+)(?:ba|z|k|da)?sh\b")
 
 
@@ -39,10 +40,10 @@ def detect_format(text: str) -> str:
         return "terraform"
     if _SHEBANG.match(stripped):
         return "shell"
+    # SQL files often open with a /* ... */ header comment.
+    body = _LEADING_BLOCK_COMMENTS.sub("", stripped)
     lines = [
-        line
-        for line in stripped.splitlines()
-        if line.strip() and not line.lstrip().startswith("--")
+        line for line in body.splitlines() if line.strip() and not line.lstrip().startswith("--")
     ]
     if lines and _SQL.match(lines[0]) and (";" in head or len(lines) == 1) and _looks_sql(lines[0]):
         return "sql"
@@ -54,8 +55,8 @@ def detect_format(text: str) -> str:
 def _looks_sql(first: str) -> bool:
     """Tell `DROP TABLE users;` from a shell command that starts with an SQL-ish word."""
     words = first.split()
-    if len(words) < 2:
-        return False
+    if len(words) == 1:  # `BEGIN;` and `COMMIT;` open many scripts; a bare shell word has no `;`
+        return words[0].upper() in ("BEGIN;", "COMMIT;", "VACUUM;")
     keyword, second = words[0].upper(), words[1].upper().rstrip(";")
     follow: dict[str, set[str] | None] = {
         "SELECT": None,
