@@ -1,0 +1,1 @@
+"""The demo's embedded scenarios (real-looking inputs, shipped in the wheel)."""
