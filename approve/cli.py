@@ -7,22 +7,39 @@ do not use.
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import os
 import sys
-from collections.abc import Sequence
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs ~10 ms of start-up
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
 
 # name -> (module under approve.commands, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", "print the findings for a plan, diff, SQL or command; exit by severity"),
+    "log": ("log", "list the decisions in the journal"),
+    "stats": ("stats", "a fatigue report from the journal: hours, pace, streaks, nights"),
+    "verify": ("verify", "check the journal's hash chain; exit 1 at the first broken record"),
+    "policy": ("policy", "explain the friction the policy would ask for, and why"),
+    "review": ("review", "review a plan, diff or command full-screen; exit 0 approved, 1 not"),
+    "run": ("run", "review a command, then run it only when approved: approve run -- CMD ..."),
+    "demo": ("demo", "the 2 AM scenarios on embedded samples, with a temporary journal"),
 }
 
 EPILOG = """exit status: 0 approved / nothing reaches --fail-on, 1 rejected / a finding does,
 2 error. Docs: README.md. Set APPROVE_DEBUG=1 to see tracebacks."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only `chosen`'s module is imported, for its arguments (all of them if None).
+
+    Importing every subcommand would cost a fast `approve check` the start-up time of Textual.
+    """
+    import argparse  # here, not at the top: the fast path never needs it
+    import importlib
+
     from approve import __version__
 
     parser = argparse.ArgumentParser(
@@ -33,17 +50,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"approve {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
-        module = importlib.import_module(f"approve.commands.{module_name}")
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(sub)
-        sub.set_defaults(run=module.run)
+        if chosen is None or name == chosen:
+            module = importlib.import_module(f"approve.commands.{module_name}")
+            module.add_arguments(sub)
+            sub.set_defaults(run=module.run)
     return parser
+
+
+def _chosen_subcommand(args: Sequence[str]) -> str | None:
+    """The subcommand named on the command line, when there is one we know."""
+    for word in args:
+        if not word.startswith("-"):
+            return word if word in SUBCOMMANDS else None
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        parser = build_parser()
+        if args_list[:1] == ["check"]:
+            from approve.fastpath import try_check
+
+            answered = try_check(args_list)
+            if answered is not None:
+                return answered
+        parser = build_parser(_chosen_subcommand(args_list) or "")
         args = parser.parse_args(args_list)
         if not getattr(args, "run", None):
             parser.print_help(sys.stderr)

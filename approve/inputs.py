@@ -17,9 +17,15 @@ MAX_BYTES = 128 * 1024 * 1024
 def read_input(source: str | None, max_bytes: int = MAX_BYTES) -> str:
     """The text of FILE, or of standard input for None or '-'."""
     if source in (None, "-"):
-        if sys.stdin is None or sys.stdin.isatty():
-            raise InputError("nothing to read: give a FILE, or pipe input in (plan | approve ...)")
-        data = sys.stdin.buffer.read(max_bytes + 1)
+        from approve.fastpath import take_preread
+
+        data = take_preread()  # the fast path may have read the pipe already
+        if data is None:
+            if sys.stdin is None or sys.stdin.isatty():
+                raise InputError(
+                    "nothing to read: give a FILE, or pipe input in (plan | approve ...)"
+                )
+            data = sys.stdin.buffer.read(max_bytes + 1)
         name = "standard input"
     else:
         if os.path.isdir(source):

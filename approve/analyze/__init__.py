@@ -6,19 +6,28 @@ markers, and computes the tier. Pure: no I/O beyond loading rule packs once, no 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs ~10 ms of start-up
 
-from approve.analyze.attacks import scan_attacks
-from approve.analyze.base import InputError, Partial
-from approve.analyze.detect import detect_format
-from approve.analyze.markers import DEFAULT_MARKERS, raise_for_markers
-from approve.analyze.rules import RuleSet, default_rules
-from approve.model import FORMATS, Assessment, Request, Tier
+# Imported inside the functions: the fast path (approve/fastpath.py) imports
+# approve.analyze.matching, which runs this file, and must not pay for YAML, the model or the
+# parsers it does not use.
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
-__all__ = ["InputError", "analyze", "analyze_command", "detect_format"]
+    from approve.analyze.base import Partial
+    from approve.analyze.rules import RuleSet
+    from approve.model import Assessment, Request
+
+# The default environment markers; approve.analyze.markers imports them from here.
+DEFAULT_MARKERS = ("prod", "production", "live")
+
+__all__ = ["analyze", "analyze_command"]
 
 
 def _analyzer(fmt: str) -> Callable[[str, RuleSet], Partial]:
+    from approve.analyze.base import InputError
+    from approve.model import FORMATS
+
     # Imported on demand: sqlglot and unidiff cost startup time that a shell check never needs.
     if fmt == "shell":
         from approve.analyze.shell import analyze_shell
@@ -54,6 +63,12 @@ def analyze(
     markers: Sequence[str] = DEFAULT_MARKERS,
 ) -> Assessment:
     """Analyze a request (or bare text). Raises InputError for input that cannot be read."""
+    from approve.analyze.attacks import scan_attacks
+    from approve.analyze.detect import detect_format
+    from approve.analyze.markers import raise_for_markers
+    from approve.analyze.rules import default_rules
+    from approve.model import Assessment, Request, Tier
+
     if isinstance(request, str):
         request = Request(text=request)
     text = request.text
@@ -78,4 +93,6 @@ def analyze(
 
 def analyze_command(command: str, ruleset: RuleSet | None = None) -> Assessment:
     """A single shell command line, as the hooks and `check --jsonl` see it."""
+    from approve.model import Request
+
     return analyze(Request(text=command, kind="shell"), ruleset=ruleset)

@@ -11,9 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from approve.analyze import DEFAULT_MARKERS
 from approve.model import Finding, Tier
-
-DEFAULT_MARKERS = ("prod", "production", "live")
 
 _CONTEXT = re.compile(
     r"(?:--context|--kube-context|--profile|--namespace|-n|--workspace|AWS_PROFILE|"

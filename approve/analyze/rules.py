@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -44,6 +44,7 @@ from typing import Any
 
 import yaml
 
+from approve.analyze.matching import applies, flag_value, has_flag, positionals
 from approve.model import Finding, Tier
 
 
@@ -264,6 +265,12 @@ def load_pack_text(text: str, path: str, into: RuleSet) -> None:
         if not isinstance(spec, dict):
             raise PackError(f"{path}: commands.{program} must be a mapping")
         where = f"{path}:{spec.get('__line__', '?')}"
+        unknown = set(spec) - {"value_flags", "clusters", "__line__"}
+        if unknown:
+            names = ", ".join(sorted(map(str, unknown)))
+            raise PackError(f"{where}: unknown key(s) for commands.{program}: {names}")
+        if not isinstance(spec.get("clusters", True), bool):
+            raise PackError(f"{where}: commands.{program}.clusters must be true or false")
         flags = frozenset(_strings(spec.get("value_flags", []), where, "value_flags"))
         previous = into.syntax.get(program, _DEFAULT_SYNTAX)
         into.syntax[program] = ProgramSyntax(
@@ -312,63 +319,41 @@ def default_rules() -> RuleSet:
     """The rules for this process, loaded once."""
     global _cached
     if _cached is None:
+        from approve import fastpath
+
+        stamp = fastpath.fingerprint()  # taken before loading: an edit meanwhile makes it stale
         _cached = load_rules()
+        _write_fast_path_cache(_cached, stamp)
     return _cached
+
+
+def _write_fast_path_cache(ruleset: RuleSet, stamp: str) -> None:
+    """Give approve/fastpath.py the command rules in a form it can load without YAML."""
+    from approve import fastpath
+    from approve.analyze.shell import UNWRAPPING_PROGRAMS
+
+    rules: dict[str, list[tuple[object, ...]]] = {}
+    for program, program_rules in ruleset.by_command.items():
+        rules[program] = [
+            (
+                int(rule.severity),
+                rule.args,
+                rule.any_flags,
+                rule.all_flags,
+                rule.not_flags,
+                rule.regex.pattern if rule.regex else None,
+            )
+            for rule in program_rules
+        ]
+    syntax = {
+        program: (tuple(sorted(spec.value_flags)), spec.clusters)
+        for program, spec in ruleset.syntax.items()
+    }
+    fastpath.write_cache(rules, syntax, UNWRAPPING_PROGRAMS, stamp)
 
 
 # ---------------------------------------------------------------------------------------------
 # Matching a command against the rules
-
-
-def has_flag(words: Sequence[str], flag: str, clusters: bool = True) -> bool:
-    """Whether `flag` appears in words, as itself, as `flag=value`, or in a short cluster."""
-    for word in words:
-        if word == "--":
-            return False
-        if word == flag or (flag.startswith("--") and word.startswith(flag + "=")):
-            return True
-        if (
-            clusters
-            and len(flag) == 2
-            and flag[0] == "-"
-            and flag[1] != "-"
-            and len(word) > 2
-            and word[0] == "-"
-            and word[1] != "-"
-            and word[1:].isalpha()
-            and flag[1] in word[1:]
-        ):
-            return True
-    return False
-
-
-def positionals(argv: Sequence[str], syntax: ProgramSyntax) -> list[str]:
-    """The words after the program name that are neither flags nor flag values."""
-    result: list[str] = []
-    skip = False
-    after_dashdash = False
-    for word in argv[1:]:
-        if skip:
-            skip = False
-            continue
-        if after_dashdash:
-            result.append(word)
-        elif word == "--":
-            after_dashdash = True
-        elif word.startswith("-") and len(word) > 1:
-            skip = word in syntax.value_flags
-        else:
-            result.append(word)
-    return result
-
-
-def flag_value(argv: Sequence[str], flag: str) -> str | None:
-    for index, word in enumerate(argv):
-        if word == flag and index + 1 < len(argv):
-            return argv[index + 1]
-        if flag.startswith("--") and word.startswith(flag + "="):
-            return word[len(flag) + 1 :]
-    return None
 
 
 def _resources(rule: Rule, command: Command, rest: list[str]) -> tuple[str, ...]:
@@ -403,18 +388,10 @@ def match_command(ruleset: RuleSet, command: Command) -> tuple[list[Finding], bo
         return findings, readonly
     syntax = ruleset.syntax_for(command.name)
     words = command.argv[1:]
-    args = positionals(command.argv, syntax)
+    args = positionals(command.argv, syntax.value_flags)
     text = command.text or " ".join(command.argv)
     for rule in rules:
-        if rule.args and tuple(args[: len(rule.args)]) != rule.args:
-            continue
-        if rule.any_flags and not any(has_flag(words, f, syntax.clusters) for f in rule.any_flags):
-            continue
-        if rule.all_flags and not all(has_flag(words, f, syntax.clusters) for f in rule.all_flags):
-            continue
-        if rule.not_flags and any(has_flag(words, f, syntax.clusters) for f in rule.not_flags):
-            continue
-        if rule.regex and not rule.regex.search(text):
+        if not applies(rule, words, args, text, syntax.clusters):
             continue
         if rule.severity == Tier.SAFE:
             readonly = True
