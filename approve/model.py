@@ -117,12 +117,12 @@ class Assessment:
 
     @property
     def destructive_lines(self) -> int:
-        """Distinct input lines carrying a high or critical finding."""
-        lines: set[int] = set()
-        for f in self.findings:
-            if f.severity >= Tier.HIGH:
-                lines.update(range(f.line, f.end_line + 1))
-        return len(lines)
+        """Distinct input lines where a high or critical finding starts.
+
+        A finding's span (a whole replaced resource block) is context for reading; the line that
+        says what happens (the header, the command) is the one the reading floor pays for.
+        """
+        return len({f.line for f in self.findings if f.severity >= Tier.HIGH})
 
     def to_json(self) -> dict[str, object]:
         return {

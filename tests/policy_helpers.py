@@ -18,18 +18,18 @@ def at(text: str) -> datetime:
 
 def assessment(tier: Tier, words: int = 60, destructive: int | None = None) -> Assessment:
     lines = destructive if destructive is not None else (1 if tier >= Tier.HIGH else 0)
-    findings: tuple[Finding, ...] = ()
-    if lines:
-        findings = (
-            Finding(
-                line=1,
-                end_line=lines,
-                severity=max(tier, Tier.HIGH),
-                rule="test.destroy",
-                why="destroys the test database",
-                resources=("aws_db_instance.prod",),
-            ),
+    # One finding per destructive line: the reading floor pays for the lines findings start on.
+    findings = tuple(
+        Finding(
+            line=number,
+            end_line=number,
+            severity=max(tier, Tier.HIGH),
+            rule="test.destroy",
+            why="destroys the test database",
+            resources=("aws_db_instance.prod",),
         )
+        for number in range(1, lines + 1)
+    )
     return Assessment(
         format="text",
         tier=tier,
