@@ -81,6 +81,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help(sys.stderr)
             return 2
         return int(args.run(args))
+    except BrokenPipeError:
+        # The reader went away (`approve check ... | head`): say nothing more, and keep Python
+        # from complaining when it flushes stdout at exit. Output was lost, so not a success.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 2
     except KeyboardInterrupt:
         print("approve: interrupted", file=sys.stderr)
         return 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from approve.analyze.markers import context_marker, marker_in, raise_for_markers
 from approve.model import Finding, Tier
 
@@ -41,3 +43,16 @@ def test_unmarked_and_attack_findings_stay() -> None:
 def test_custom_markers() -> None:
     raised = raise_for_markers([finding(Tier.LOW, ("eu-prd-1",))], ["x"], markers=("prd",))
     assert raised[0].severity == Tier.HIGH
+
+
+def test_configured_markers_are_used_by_analyze(isolated_home: Path) -> None:
+    from approve.analyze import analyze_command
+
+    command = "kubectl --context eu-prd delete deployment web"
+    before = analyze_command(command).findings[0].severity
+    assert before == Tier.HIGH  # 'prd' is no marker by default
+    config = isolated_home / "config" / "approve" / "config.yaml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("env_markers: [prd]\n")
+    after = analyze_command(command).findings[0].severity
+    assert after == before.raised()

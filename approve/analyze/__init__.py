@@ -1,7 +1,8 @@
 """analyze(): a Request's text -> an Assessment (findings, counts, tier).
 
 Dispatches on the format (detected or given), adds reviewer-attack findings and environment
-markers, and computes the tier. Pure: no I/O beyond loading rule packs once, no Textual.
+markers, and computes the tier. Pure but for loading the rule packs and the config once; no
+Textual.
 """
 
 from __future__ import annotations
@@ -60,9 +61,12 @@ def analyze(
     request: Request | str,
     fmt: str | None = None,
     ruleset: RuleSet | None = None,
-    markers: Sequence[str] = DEFAULT_MARKERS,
+    markers: Sequence[str] | None = None,
 ) -> Assessment:
-    """Analyze a request (or bare text). Raises InputError for input that cannot be read."""
+    """Analyze a request (or bare text). Raises InputError for input that cannot be read.
+
+    `markers` defaults to the configured `env_markers` (prod, production, live).
+    """
     from approve.analyze.attacks import scan_attacks
     from approve.analyze.detect import detect_format
     from approve.analyze.markers import raise_for_markers
@@ -78,6 +82,10 @@ def analyze(
     rules = ruleset if ruleset is not None else default_rules()
     partial = _analyzer(chosen)(text, rules)
     lines = text.split("\n")
+    if markers is None:
+        from approve.config import load_config
+
+        markers = load_config().env_markers
     findings = raise_for_markers(partial.findings, lines, markers) + scan_attacks(text)
     findings.sort(key=lambda f: (f.line, -f.severity, f.rule))
     tier = max((f.severity for f in findings), default=Tier.SAFE)
