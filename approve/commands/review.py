@@ -127,18 +127,34 @@ def review_and_journal(
     journaled (the caller then fails closed).
     """
     from approve.journal import append, record_for
-    from approve.policy import judge_approval
 
     friction = friction_for(request, assessment, now, config)
     while True:
         decision = review_on_terminal(request, assessment, friction, now=now, theme=theme)
-        append(record_for(request, assessment, friction, decision))
-        again = judge_approval(friction, decision, config)
+        journaled, again = judged(friction, decision, config)
+        append(record_for(request, assessment, friction, journaled))
         if again is None:
             return decision
         friction = again
         if decision.decided_at is not None:
             now = datetime.fromtimestamp(decision.decided_at, now.tzinfo)
+
+
+def judged(
+    friction: Friction, decision: Decision, config: Config
+) -> tuple[Decision, Friction | None]:
+    """The decision as the journal must record it, and the friction to review again at (or None).
+
+    An approval the policy refuses as too fast is journaled as `too-fast`, never as `approved`:
+    the journal is the audit record, and what the reviewer did was not an accepted approval.
+    """
+    from approve.policy import judge_approval
+
+    again = judge_approval(friction, decision, config)
+    if again is None:
+        return decision, None
+    reason = again.reasons[0] if again.reasons else "approved faster than the reading floor allows"
+    return dataclasses.replace(decision, verdict="too-fast", reason=reason), again
 
 
 def exit_status(decision: Decision) -> int:
