@@ -18,7 +18,7 @@ import marshal
 import os
 import sys
 
-from approve.analyze.matching import applies, positionals
+from approve.matching import applies, positionals
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs ~10 ms of start-up
 

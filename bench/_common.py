@@ -36,6 +36,24 @@ def time_process(argv: Sequence[str], stdin: bytes = b"", runs: int = 40) -> flo
     return statistics.median(samples)
 
 
+def time_interleaved(
+    commands: Sequence[tuple[Sequence[str], bytes]], rounds: int = 80
+) -> list[float]:
+    """Median wall time of each command, run in turn round after round.
+
+    Interleaving gives every command the same share of whatever else the machine is doing; timing
+    one command's runs and then the other's lets drift in load pass for a difference.
+    """
+    samples: list[list[float]] = [[] for _ in commands]
+    for index in range(rounds + 3):
+        for slot, (argv, stdin) in enumerate(commands):
+            start = time.perf_counter()
+            subprocess.run(argv, input=stdin, capture_output=True, check=False)
+            if index >= 3:
+                samples[slot].append(time.perf_counter() - start)
+    return [statistics.median(times) for times in samples]
+
+
 def report(name: str, value: float, unit: str, target: str, ok: bool) -> None:
     mark = "ok  " if ok else "MISS"
     print(f"{mark} {name:<52} {value:>12.2f} {unit:<10} target {target}")

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from approve.analyze.matching import flag_value, has_flag, positionals
 from approve.analyze.rules import (
     Command,
     PackError,
@@ -23,6 +22,7 @@ from approve.analyze.rules import (
     match_command,
     user_pack_dir,
 )
+from approve.matching import flag_value, has_flag, positionals
 from approve.model import Finding, Tier
 
 GOOD_PACK = """\

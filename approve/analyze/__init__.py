@@ -9,9 +9,8 @@ from __future__ import annotations
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs ~10 ms of start-up
 
-# Imported inside the functions: the fast path (approve/fastpath.py) imports
-# approve.analyze.matching, which runs this file, and must not pay for YAML, the model or the
-# parsers it does not use.
+# Imported inside the functions, so that importing approve.analyze stays cheap for code that
+# needs only part of it (the agent hook decides many requests in a few milliseconds).
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 

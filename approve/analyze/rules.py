@@ -44,7 +44,7 @@ from typing import Any
 
 import yaml
 
-from approve.analyze.matching import applies, flag_value, has_flag, positionals
+from approve.matching import applies, flag_value, has_flag, positionals
 from approve.model import Finding, Tier
 
 
