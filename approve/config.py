@@ -359,15 +359,19 @@ def load_config(path: Path | None = None) -> Config:
 
 
 def parse_moment(text: str, config: Config) -> datetime:
-    """An ISO-8601 moment; without an offset it is the reviewer's local time. ValueError else."""
+    """An ISO-8601 moment, or HH:MM for today at that time; without an offset it is the
+    reviewer's local time. ValueError else."""
     raw = text.strip()
+    if re.fullmatch(r"\d{1,2}:\d{2}(?::\d{2})?", raw):
+        today = config.local(datetime.now().astimezone()).date().isoformat()
+        raw = f"{today}T{raw.zfill(5) if len(raw) == 4 else raw}"
     if raw.endswith(("Z", "z")):
         raw = raw[:-1] + "+00:00"
     try:
         moment = datetime.fromisoformat(raw)
     except ValueError:
         raise ValueError(
-            f"not an ISO-8601 time: {text!r} (e.g. 2026-11-22T02:41 or 2026-11-22T02:41:00+01:00)"
+            f"not an ISO-8601 time: {text!r} (e.g. 02:41, 2026-11-22T02:41 or 2026-11-22T02:41:00+01:00)"
         ) from None
     if moment.tzinfo is None:
         zone = config.tz

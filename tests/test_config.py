@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,15 @@ def test_the_clock_is_an_input(monkeypatch: pytest.MonkeyPatch) -> None:
         parse_moment("yesterday", config)
     assert (moment - parse_since("2h", moment, config)).total_seconds() == 7200
     assert parse_since("today", moment, config).hour == 0
+
+
+def test_a_bare_time_of_day_means_today_at_that_time() -> None:
+    from approve.config import default_config, parse_moment
+
+    config = default_config()
+    moment = parse_moment("02:41", config)
+    assert (moment.hour, moment.minute) == (2, 41)
+    assert moment.date() == config.local(datetime.now().astimezone()).date()
+    assert parse_moment("7:05", config).hour == 7
+    with pytest.raises(ValueError, match="02:41"):
+        parse_moment("2:4", config)
