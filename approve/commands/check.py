@@ -13,21 +13,14 @@ from typing import TextIO
 
 from approve.analyze import analyze, analyze_command
 from approve.analyze.rules import default_rules
+from approve.commands.options import add_input_arguments
 from approve.inputs import read_input
-from approve.model import FORMATS, Assessment, Request, Tier
+from approve.model import Assessment, Request, Tier
 from approve.sanitize import sanitize
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "file", nargs="?", default="-", metavar="FILE", help="input file, or - for stdin"
-    )
-    parser.add_argument(
-        "--format",
-        default="auto",
-        choices=("auto", *FORMATS),
-        help="what the input is (default: detect it)",
-    )
+    add_input_arguments(parser)
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="one JSON object with every finding")
     output.add_argument(

@@ -22,7 +22,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from approve.analyze.base import InputError
-from approve.model import FORMATS, Assessment, Decision, Friction, Origin, Request
+from approve.commands.options import add_input_arguments
+from approve.model import Assessment, Decision, Friction, Origin, Request
 
 if TYPE_CHECKING:
     from approve.config import Config
@@ -41,15 +42,7 @@ class NoTerminal(RuntimeError):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "file", nargs="?", default="-", metavar="FILE", help="input file, or - for stdin"
-    )
-    parser.add_argument(
-        "--format",
-        default="auto",
-        choices=("auto", *FORMATS),
-        help="what the input is (default: detect it)",
-    )
+    add_input_arguments(parser)
     add_review_options(parser)
     parser.add_argument(
         "--print",
