@@ -131,15 +131,23 @@ def load_cache() -> dict[str, Any] | None:
     return data
 
 
-def plain_command_is_safe(text: str, cache: dict[str, Any]) -> bool:
-    """True only when a cached `safe` rule matches the plain command and no other rule does."""
+def plain_argv(text: str) -> list[str] | None:
+    """The words of a plain one-line command, or None when the shell would read more into it."""
     if text.endswith("\n"):
         text = text[:-1]
     if not text or not PLAIN_CHARACTERS.issuperset(text):
-        return False
+        return None
     argv = text.split()
     if not argv or "=" in argv[0]:
-        return False  # VAR=value prefixes: the full parser knows what they do
+        return None  # VAR=value prefixes: the full parser knows what they do
+    return argv
+
+
+def plain_command_is_safe(text: str, cache: dict[str, Any]) -> bool:
+    """True only when a cached `safe` rule matches the plain command and no other rule does."""
+    argv = plain_argv(text)
+    if argv is None:
+        return False
     program = os.path.basename(argv[0])
     if program in cache["unwrapped"]:
         return False  # sudo, env, xargs, sh ...: what they run is another command
@@ -147,6 +155,10 @@ def plain_command_is_safe(text: str, cache: dict[str, Any]) -> bool:
     candidates = marshal.loads(blob) if blob else None
     if not candidates:
         return False  # unknown programs are `low` in the full analysis, never `safe`
+    key = " ".join(argv)
+    uses_regex = any(raw[5] for raw in candidates)
+    if uses_regex and key in _remembered(cache["fingerprint"]):
+        return True  # judged safe before under these very packs: skip compiling the regexes
     value_flags, clusters = cache["syntax"].get(program, ((), True))
     words = argv[1:]
     args = positionals(argv, value_flags)
@@ -158,7 +170,56 @@ def plain_command_is_safe(text: str, cache: dict[str, Any]) -> bool:
             if rule.severity != 0:
                 return False
             safe = True
+    if safe and uses_regex:
+        remember_safe(key, cache["fingerprint"])  # next time, without importing re
     return safe
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain commands the full analysis found safe. Rules with regexes would make the fast path import
+# `re` (about 8 ms here); the analysis is a function of the text and the packs, so a command found
+# safe under the same packs is safe again. Agents run the same `git status` many times a session.
+
+MEMO_SIZE = 4096
+
+
+def memo_path() -> str:
+    return cache_path().replace("command-rules", "safe-commands")
+
+
+def _remembered(stamp: str) -> dict[str, None]:
+    try:
+        with open(memo_path(), "rb") as handle:
+            data = marshal.load(handle)
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    if not isinstance(data, dict) or data.get("fingerprint") != stamp:
+        return {}
+    commands = data.get("commands")
+    return commands if isinstance(commands, dict) else {}
+
+
+def remember_safe(text: str, stamp: str) -> None:
+    """Note that the full analysis, under the packs with this fingerprint, found text safe."""
+    argv = plain_argv(text)
+    if argv is None:
+        return
+    commands = _remembered(stamp)
+    key = " ".join(argv)
+    if key in commands:
+        return
+    commands[key] = None
+    while len(commands) > MEMO_SIZE:  # the oldest go first (dicts keep insertion order)
+        del commands[next(iter(commands))]
+    path = memo_path()
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        with open(temporary, "wb") as handle:
+            marshal.dump({"fingerprint": stamp, "commands": commands}, handle)
+        os.replace(temporary, path)
+    except OSError:
+        pass  # only a cache
 
 
 def _parse_check_args(argv: list[str]) -> tuple[str, bool] | None:

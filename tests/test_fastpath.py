@@ -127,3 +127,42 @@ def test_fast_path_imports_nothing_heavy(approve_cmd: list[str]) -> None:
     )
     assert result.stderr.decode().strip() == "0 []"
     assert result.stdout.decode() == "safe: no findings   (format: shell)\n"
+
+
+def _run_probe(command: bytes) -> tuple[str, str]:
+    probe = (
+        "import sys\n"
+        "from approve.cli import main\n"
+        "code = main(['check', '-'])\n"
+        "print(code, 're' in sys.modules, 'approve.model' in sys.modules, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], input=command, capture_output=True, timeout=60
+    )
+    return result.stdout.decode(), result.stderr.decode().strip()
+
+
+def test_a_command_found_safe_before_skips_the_regexes(cache: dict[str, Any]) -> None:
+    # git's read-only rules are regexes: the first time they are compiled (re is imported) ...
+    assert _run_probe(b"git status\n")[1] == "0 True False"
+    # ... and the answer remembered; the second time no regex is needed.
+    output, state = _run_probe(b"git   status\n")
+    assert state == "0 False False"
+    assert output == "safe: no findings   (format: shell)\n"
+
+
+def test_the_memo_holds_only_what_the_analysis_found_safe(cache: dict[str, Any]) -> None:
+    assert _run_probe(b"git push --force origin main\n")[1].startswith("1 ")
+    assert "git push --force origin main" not in fastpath._remembered(cache["fingerprint"])
+
+
+def test_an_edited_pack_forgets_the_memo(cache: dict[str, Any], isolated_home: Path) -> None:
+    _run_probe(b"git status\n")
+    assert "git status" in fastpath._remembered(cache["fingerprint"])
+    packs = isolated_home / "config" / "approve" / "packs"
+    packs.mkdir(parents=True, exist_ok=True)
+    (packs / "mine.yaml").write_text(
+        "pack: mine\nrules:\n  - id: mine.git-status\n    severity: high\n"
+        "    match: {command: git, args: [status]}\n    why: not here\n"
+    )
+    assert _run_probe(b"git status\n")[1].startswith("1 ")

@@ -313,6 +313,7 @@ def load_rules(extra_dirs: Iterable[Path] | None = None) -> RuleSet:
 
 
 _cached: RuleSet | None = None
+_cached_fingerprint = ""
 
 
 def default_rules() -> RuleSet:
@@ -321,10 +322,18 @@ def default_rules() -> RuleSet:
     if _cached is None:
         from approve import fastpath
 
+        global _cached_fingerprint
         stamp = fastpath.fingerprint()  # taken before loading: an edit meanwhile makes it stale
         _cached = load_rules()
+        _cached_fingerprint = stamp
         _write_fast_path_cache(_cached, stamp)
     return _cached
+
+
+def default_rules_fingerprint() -> str:
+    """The pack fingerprint default_rules() was loaded under (for the fast path's memo)."""
+    default_rules()
+    return _cached_fingerprint
 
 
 def _write_fast_path_cache(ruleset: RuleSet, stamp: str) -> None:

@@ -43,6 +43,11 @@ def run(args: argparse.Namespace) -> int:
         return _run_batch(text, threshold, sys.stdout)
     fmt = None if args.format == "auto" else args.format
     assessment = analyze(Request(text=text), fmt=fmt)
+    if assessment.format == "shell" and assessment.tier == Tier.SAFE:
+        from approve import fastpath
+        from approve.analyze.rules import default_rules_fingerprint
+
+        fastpath.remember_safe(text, default_rules_fingerprint())
     if args.json:
         json.dump(assessment.to_json(), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
