@@ -33,6 +33,7 @@ COMMAND_PACKS = (
     "databases",
     "containers",
     "self-protection",
+    "services",
 )
 
 # Shipped packs only: a developer's own ~/.config/approve/packs must not change these results.
@@ -298,6 +299,15 @@ DESTRUCTIVE: list[Case] = [
     ),
     C("ceph osd rm 7", "ceph.osd-rm", "critical", resources=("osd.7",)),
     C("ceph osd out 7", "ceph.osd-out", "high", resources=("osd.7",)),
+    C("ceph osd down 7", "ceph.osd-down", "high", resources=("osd.7",)),
+    C("ceph osd set noout", "ceph.flag-set", "high", resources=("noout",)),
+    C("ceph osd unset noout", "ceph.flag-unset", "high", resources=("noout",)),
+    C("systemctl stop ceph-osd@7", "services.systemctl-stop", "high", resources=("ceph-osd@7",)),
+    C("systemctl --now disable nginx", "services.systemctl-stop", "high", resources=("nginx",)),
+    C("service postgresql restart", "services.service-stop", "high", resources=("postgresql",)),
+    C("shutdown -r now", "services.power", "high"),
+    C("reboot -f", "services.power", "critical"),
+    C("systemctl reboot", "services.systemctl-power", "high"),
     C("ceph osd out osd.7 --yes-i-really-mean-it", "ceph.osd-out", "critical"),
     C("ceph osd crush remove osd.7", "ceph.osd-crush-remove", "high", resources=("osd.7",)),
     C("ceph auth del osd.7", "ceph.auth-del", "high", resources=("osd.7",)),
@@ -707,7 +717,12 @@ DESTRUCTIVE: list[Case] = [
     C("pkill -f 'python -m approve'", "self.kill", "critical"),
     C("killall -9 approve", "self.kill", "critical"),
     C("kill $(pgrep approve)", "self.kill", "critical"),
-    C("systemctl --user stop approve", "self.service-stop", "critical"),
+    C(
+        "systemctl --user stop approve",
+        "self.service-stop",
+        "critical",
+        also=("services.systemctl-stop",),
+    ),
 ]
 
 # (symbol, target, rule, severity, other rules that rightly fire too)

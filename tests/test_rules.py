@@ -353,3 +353,14 @@ def test_unknown_key_in_commands_section_is_an_error() -> None:
     assert_error_at(text, 3, r"unknown key\(s\) for commands\.frob: value_flag")
     text = GOOD_PACK.replace("frob: {value_flags: [-n, --name]}", "frob: {clusters: 'no'}")
     assert_error_at(text, 3, r"commands\.frob\.clusters must be true or false")
+
+
+def test_a_repeated_key_is_an_error_not_a_silent_merge() -> None:
+    # A lost `- id:` line makes two rules one mapping; YAML would keep the later keys silently.
+    text = (
+        "pack: x\nrules:\n"
+        "  - id: x.one\n    severity: high\n    match: {command: a}\n    why: one\n\n"
+        "    severity: low\n    match: {command: b}\n    why: two\n"
+    )
+    with pytest.raises(PackError, match=r"^broken:8: .*'severity' appears twice"):
+        load_pack_text(text, "broken", RuleSet())

@@ -155,6 +155,16 @@ class _LineLoader(yaml.SafeLoader):
     """A SafeLoader that records the line of every mapping, so errors can point at it."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        # YAML lets a later key silently replace an earlier one; in a pack that merges two rules
+        # into one (a lost `- id:` line does it), so a repeated key is an error.
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} appears twice in one mapping", key_node.start_mark
+                )
+            seen.add(key)
         mapping = super().construct_mapping(node, deep=deep)
         mapping["__line__"] = node.start_mark.line + 1
         return mapping

@@ -123,6 +123,5 @@ def review_scenarios(now: datetime, theme: str | None, config: Config) -> int:
             print(f"approve demo: {error}; printing the scenarios instead\n", file=sys.stderr)
             return print_scenarios(now, config)
         verdicts.append(f"{number}. {scenario.title}: {decision.verdict} ({decision.reason})")
-        print(verdicts[-1], file=sys.stderr)
     print("\n".join(verdicts))
     return 0
