@@ -22,6 +22,8 @@ Pack format::
           regex: 'pattern'          # searched in the command's text (optional)
         resource: {positional: 0, prefix: "osd."}   # or {flag: --name}, {rest: true}, {regex: ..}
         escalate_flags: [--yes-i-really-mean-it]    # each raises the severity one tier (max critical)
+        before:                     # steps a safe sequence runs first; {id} is the resource
+          - {regex: 'osd\\s+out\\s+(?:osd\\.)?{id}\b', missing: marks the OSD out}
         why: purges the OSD and its data from the cluster map
         safer: ceph osd out ID; wait for active+clean; ceph osd safe-to-destroy osd.ID
 
@@ -36,8 +38,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -95,6 +97,8 @@ class Rule:
     resource: dict[str, Any] = field(default_factory=dict)
     escalate_flags: tuple[str, ...] = ()
     safer: str | None = None
+    # (regex template with {id}, what is missing): steps a safe sequence takes first
+    before: tuple[tuple[str, str], ...] = ()
 
     @property
     def kind(self) -> str:
@@ -114,9 +118,11 @@ class RuleSet:
     by_command: dict[str, list[Rule]] = field(default_factory=dict)
     line_rules: list[Rule] = field(default_factory=list)
     sql_rules: list[Rule] = field(default_factory=list)
+    by_id: dict[str, Rule] = field(default_factory=dict)
 
     def add(self, rule: Rule) -> None:
         self.rules.append(rule)
+        self.by_id[rule.id] = rule
         if rule.kind == "command":
             for name in rule.commands:
                 self.by_command.setdefault(name, []).append(rule)
@@ -129,10 +135,7 @@ class RuleSet:
         return self.syntax.get(program, _DEFAULT_SYNTAX)
 
     def rule(self, rule_id: str) -> Rule:
-        for rule in self.rules:
-            if rule.id == rule_id:
-                return rule
-        raise KeyError(rule_id)
+        return self.by_id[rule_id]
 
 
 _DEFAULT_SYNTAX = ProgramSyntax()
@@ -147,7 +150,17 @@ _MATCH_KEYS = {
     "side",
     "sql",
 }
-_RULE_KEYS = {"id", "severity", "match", "resource", "escalate_flags", "why", "safer", "__line__"}
+_RULE_KEYS = {
+    "id",
+    "severity",
+    "match",
+    "resource",
+    "escalate_flags",
+    "before",
+    "why",
+    "safer",
+    "__line__",
+}
 _RESOURCE_KEYS = {"positional", "flag", "rest", "regex", "prefix", "__line__"}
 
 
@@ -232,6 +245,7 @@ def _parse_rule(raw: Any, path: str) -> Rule:
     safer = raw.get("safer")
     if safer is not None and not isinstance(safer, str):
         raise PackError(f"{where}: 'safer' must be a string")
+    before = _parse_before(raw.get("before", []), where)
     return Rule(
         id=rule_id,
         severity=severity,
@@ -249,7 +263,23 @@ def _parse_rule(raw: Any, path: str) -> Rule:
         resource={k: v for k, v in resource.items() if k != "__line__"},
         escalate_flags=_strings(raw.get("escalate_flags", []), where, "escalate_flags"),
         safer=safer.strip() if safer else None,
+        before=before,
     )
+
+
+def _parse_before(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(raw, list):
+        raise PackError(f"{where}: 'before' must be a list of {{regex, missing}} mappings")
+    steps = []
+    for item in raw:
+        if not isinstance(item, dict) or set(item) - {"regex", "missing", "__line__"}:
+            raise PackError(f"{where}: each 'before' step is a mapping of regex and missing")
+        template, missing = item.get("regex"), item.get("missing")
+        if not isinstance(template, str) or not isinstance(missing, str) or not missing:
+            raise PackError(f"{where}: each 'before' step needs a regex and a missing text")
+        _compile(template.replace("{id}", "0"), where, "before.regex")
+        steps.append((template, missing.strip()))
+    return tuple(steps)
 
 
 def load_pack_text(text: str, path: str, into: RuleSet) -> None:
@@ -436,3 +466,31 @@ def match_command(ruleset: RuleSet, command: Command) -> tuple[list[Finding], bo
         )
     # A destructive match overrides a read-only one (e.g. `kubectl get` vs `--dry-run=none`).
     return findings, readonly and not findings
+
+
+def note_missing_steps(
+    findings: list[Finding], earlier: Sequence[str], ruleset: RuleSet
+) -> list[Finding]:
+    """Findings whose rule names steps a safe sequence takes first, told which of them no earlier
+    command in this input took (e.g. a purge with no `ceph osd out` for that OSD before it)."""
+    result = []
+    for finding in findings:
+        rule = ruleset.by_id.get(finding.rule)
+        if rule is None or not rule.before:
+            result.append(finding)
+            continue
+        prefix = str(rule.resource.get("prefix", ""))
+        names = [
+            n[len(prefix) :] if prefix and n.startswith(prefix) else n for n in finding.resources
+        ]
+        missing = []
+        for template, what in rule.before:
+            ids = "(?:" + "|".join(map(re.escape, names)) + ")" if names else r"\S+"
+            compiled = re.compile(template.replace("{id}", ids))
+            if not any(compiled.search(text) for text in earlier):
+                missing.append(what)
+        if missing:
+            note = "; nothing before it in this input " + ", nor ".join(missing)
+            finding = replace(finding, why=finding.why + note)
+        result.append(finding)
+    return result

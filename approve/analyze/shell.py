@@ -36,7 +36,7 @@ import tree_sitter
 import tree_sitter_bash
 
 from approve.analyze.base import Partial
-from approve.analyze.rules import Command, RuleSet, match_command
+from approve.analyze.rules import Command, RuleSet, match_command, note_missing_steps
 from approve.model import Finding, Tier
 
 Node = tree_sitter.Node
@@ -61,11 +61,17 @@ def analyze_shell(text: str, ruleset: RuleSet) -> Partial:
     return Partial(findings=walker.findings())
 
 
-def analyze_line(line: str, line_no: int, ruleset: RuleSet) -> list[Finding]:
-    """Lenient mode for a line of free text: only rule matches and bypass findings."""
+def analyze_line(
+    line: str, line_no: int, ruleset: RuleSet, earlier: list[str] | None = None
+) -> list[Finding]:
+    """Lenient mode for a line of free text: only rule matches and bypass findings.
+
+    `earlier` holds the commands of the lines before (and is extended with this line's), so
+    rules that expect earlier steps see the whole text, not just this line.
+    """
     walker = _Walker(ruleset, strict=False)
     walker.walk_input(line, _Scope(first_line=line_no))
-    return walker.findings()
+    return walker.findings(earlier)
 
 
 def parse_commands(text: str, first_line: int = 1) -> ParseResult:
@@ -524,11 +530,20 @@ class _Walker:
         """The original text of a node (the parser saw an ASCII-masked copy)."""
         return self._bytes[node.start_byte : node.end_byte].decode("utf-8", "surrogateescape")
 
-    def findings(self) -> list[Finding]:
-        """Rule matches for every command reached, plus what the walk itself found."""
+    def findings(self, earlier: list[str] | None = None) -> list[Finding]:
+        """Rule matches for every command reached, plus what the walk itself found.
+
+        `earlier`: commands that ran before these (extended in place), for rules that expect
+        earlier steps in a safe sequence.
+        """
         found: list[Finding] = list(self.problems)
+        if earlier is None:
+            earlier = []
         for record in self.records:
-            found.extend(self._match(record, self.ruleset))
+            found.extend(
+                note_missing_steps(self._match(record, self.ruleset), earlier, self.ruleset)
+            )
+            earlier.append(record.command.text)
         return _unique(found)
 
     def _match(self, record: _Record, ruleset: RuleSet) -> list[Finding]:

@@ -14,10 +14,11 @@ from approve.model import Finding, Tier
 
 def analyze_text(text: str, ruleset: RuleSet) -> Partial:
     partial = Partial()
+    earlier: list[str] = []  # commands on the lines so far, for rules that expect earlier steps
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        for finding in shell.analyze_line(line, number, ruleset):
+        for finding in shell.analyze_line(line, number, ruleset, earlier):
             partial.findings.append(finding)
     if not partial.findings:
         partial.findings.append(
