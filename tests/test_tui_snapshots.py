@@ -154,6 +154,26 @@ SHELL = Assessment(
     25,
 )
 
+# Shell and free text, added to the formats above (their assessments are defined after FORMATS).
+FORMATS["shell"] = ("ceph.sh", SHELL)
+FORMATS["text"] = (
+    "notes.txt",
+    Assessment(
+        "text",
+        Tier.CRITICAL,
+        {},
+        (
+            _f(
+                3, Tier.HIGH, "filesystem.rm-recursive", "deletes a directory tree", ("/srv/cache",)
+            ),
+            _f(4, Tier.CRITICAL, "attack.escape", "escape sequences that move the cursor or erase"),
+        ),
+        4,
+        20,
+    ),
+)
+
+
 RUNGS: dict[int, tuple[str, ...]] = {
     0: (),
     1: ("read",),
