@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "policy": ("policy", "explain the friction the policy would ask for, and why"),
     "review": ("review", "review a plan, diff or command full-screen; exit 0 approved, 1 not"),
     "run": ("run", "review a command, then run it only when approved: approve run -- CMD ..."),
+    "hook": ("hook", "the agent hook: claude, codex, gemini or cursor JSON in, its answer out"),
     "demo": ("demo", "the 2 AM scenarios on embedded samples, with a temporary journal"),
 }
 
