@@ -1,4 +1,4 @@
-"""Small builders shared by the policy and journal tests (no fixtures from ../shared)."""
+"""Small builders shared by the policy and journal tests: assessments and times made here."""
 
 from __future__ import annotations
 

@@ -167,4 +167,7 @@ def test_destructive_words_as_data_stay_low(command: str, as_data: Wrap) -> None
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
 def test_arbitrary_text_never_crashes(text: str) -> None:
-    analyze_shell(text, RULES)
+    findings = analyze_shell(text, RULES).findings
+    last_line = text.count("\n") + 1
+    # Whatever the input, every finding points at lines that exist in it.
+    assert all(1 <= f.line <= f.end_line <= last_line for f in findings), findings
