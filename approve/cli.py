@@ -76,6 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             answered = try_check(args_list)
             if answered is not None:
                 return answered
+        elif args_list[:1] == ["hook"]:
+            from approve.hookfast import try_hook
+
+            answered = try_hook(args_list)
+            if answered is not None:
+                return answered
         parser = build_parser(_chosen_subcommand(args_list) or "")
         args = parser.parse_args(args_list)
         if not getattr(args, "run", None):

@@ -110,6 +110,11 @@ def write_cache(
         "syntax": syntax,
         "unwrapped": sorted(unwrapped),
     }
+    write_marshal(path, data)
+
+
+def write_marshal(path: str, data: dict[str, Any]) -> None:
+    """Replace the cache file PATH with DATA, atomically; a cache we cannot write is only slower."""
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         temporary = f"{path}.{os.getpid()}.tmp"
@@ -211,15 +216,7 @@ def remember_safe(text: str, stamp: str) -> None:
     commands[key] = None
     while len(commands) > MEMO_SIZE:  # the oldest go first (dicts keep insertion order)
         del commands[next(iter(commands))]
-    path = memo_path()
-    try:
-        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        temporary = f"{path}.{os.getpid()}.tmp"
-        with open(temporary, "wb") as handle:
-            marshal.dump({"fingerprint": stamp, "commands": commands}, handle)
-        os.replace(temporary, path)
-    except OSError:
-        pass  # only a cache
+    write_marshal(memo_path(), {"fingerprint": stamp, "commands": commands})
 
 
 def _parse_check_args(argv: list[str]) -> tuple[str, bool] | None:

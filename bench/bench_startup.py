@@ -13,7 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from _common import approve_bin, python, report, time_interleaved
+from _common import approve_bin, compile_bytecode, python, report, time_interleaved
 
 
 def _first_time(command: bytes, runs: int = 30) -> float:
@@ -32,6 +32,7 @@ def _first_time(command: bytes, runs: int = 30) -> float:
 
 
 def main() -> None:
+    compile_bytecode()
     baseline, plain, plain_json, regex_rule = time_interleaved(
         [
             ([python(), "-c", "pass"], b""),

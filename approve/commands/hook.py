@@ -123,8 +123,12 @@ def _read_payload() -> dict[str, Any]:
     import json
 
     from approve.agents import AdapterError
+    from approve.hookfast import take_preread
 
-    data = sys.stdin.buffer.read() if sys.stdin is not None else b""
+    preread = take_preread()  # what the fast path read before it handed over
+    data, complete = preread if preread is not None else (b"", False)
+    if not complete and sys.stdin is not None:
+        data += sys.stdin.buffer.read()
     try:
         payload = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -136,11 +140,14 @@ def _read_payload() -> dict[str, Any]:
 
 def _config_or_error(started: float) -> Config | Exception:
     from approve.config import load_config
+    from approve.hookfast import config_key, remember_config
 
+    key = config_key()  # before loading: an edit made meanwhile leaves the summary stale
     try:
         config = load_config()
     except Exception as error:  # raised by _decide once the input is read
         return error
+    remember_config(config, key)
     _set_alarm(config.hook_deadline_seconds, started)
     return config
 
