@@ -29,6 +29,9 @@ class GateTracker:
     visited: set[int] = field(default_factory=set)  # indexes into assessment.findings
     challenge_ok: bool = False
     explanation: str = ""
+    # Gates another part of the system passes, not this screen: in the pane, `second` is met
+    # when another reviewer's approval arrives, so it does not lock this reviewer's approve.
+    left_to_others: frozenset[str] = frozenset()
 
     @property
     def gates(self) -> tuple[str, ...]:
@@ -78,7 +81,7 @@ class GateTracker:
         """What still keeps approve disabled, one short phrase each, in ladder order."""
         out: list[str] = []
         for gate in self.gates:
-            if self.passed(gate, now):
+            if self.passed(gate, now) or gate in self.left_to_others:
                 continue
             if gate == "read":
                 out.append(f"read: {self.reading_left(now):.0f} s left")
