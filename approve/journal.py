@@ -55,6 +55,19 @@ def default_journal_path() -> Path:
     return Path(base) / "approve" / "journal.jsonl"
 
 
+def check_writable(path: Path | None = None) -> None:
+    """Raise JournalError unless the journal (default: the user's) can be opened for appending.
+
+    Opens it exactly as append does, creating it when missing, and writes nothing.
+    """
+    target = path or default_journal_path()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600))
+    except OSError as error:
+        raise JournalError(f"cannot open the journal {target}: {error.strerror or error}") from None
+
+
 def _compact(record: Mapping[str, Any]) -> bytes:
     # Key order is kept as built (not sorted): the hash covers the exact bytes written, and the
     # fields that stats and history read come first, so readers can parse just that prefix.
