@@ -713,6 +713,8 @@ DESTRUCTIVE: list[Case] = [
     C("tmux kill-pane -t approve", "self.tmux-kill-approve", "critical"),
     C("tmux kill-session -t approve", "self.tmux-kill-approve", "critical"),
     C("tmux kill-server", "self.tmux-kill-server", "high"),
+    C("approve uninstall claude", "self.uninstall", "critical"),
+    C("approve install codex --user", "self.install", "critical"),
     C("pkill approve", "self.kill", "critical"),
     C("pkill -f 'python -m approve'", "self.kill", "critical"),
     C("killall -9 approve", "self.kill", "critical"),
