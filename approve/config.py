@@ -43,6 +43,12 @@ class ConfigError(ValueError):
 Window = tuple[int, int]  # (first minute of day, last minute of day), end included, may wrap
 
 
+def window_text(window: Window) -> str:
+    """A window as people write it: "02:00-05:59"."""
+    first, last = window
+    return f"{first // 60:02d}:{first % 60:02d}-{last // 60:02d}:{last % 60:02d}"
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """Every setting, parsed. Windows are minutes of the local day."""
@@ -79,6 +85,7 @@ class Config:
     theme: str
     auto_allow_safe: bool
     hook_deadline_seconds: int
+    allow_same_user_pairs: bool
     source: str = "defaults"
 
     @property
@@ -227,6 +234,7 @@ SCHEMA: dict[str, tuple[str, Parser]] = {
     "theme": ("theme", _theme),
     "auto_allow_safe": ("auto_allow_safe", _bool),
     "hook_deadline_seconds": ("hook_deadline_seconds", _int(5, 24 * 3600)),
+    "allow_same_user_pairs": ("allow_same_user_pairs", _bool),
 }
 _SECTIONS = frozenset(key.split(".")[0] for key in SCHEMA if "." in key)
 

@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from approve.config import Config, default_config
+from approve.config import Config, default_config, window_text
 from approve.history import History, Reviewer, in_window
 from approve.model import Assessment, Decision, Friction, Tier
 
@@ -89,11 +89,6 @@ def ordinal(number: int) -> str:
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-def _window_text(window: tuple[int, int]) -> str:
-    start, end = window
-    return f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
 
 
 def gates_for(rung: int) -> tuple[str, ...]:
@@ -184,7 +179,7 @@ def policy(
         found.append(
             _Reason(
                 config.low_raise,
-                f"{clock} is inside the {_window_text(config.low_window)} circadian low, "
+                f"{clock} is inside the {window_text(config.low_window)} circadian low, "
                 f"when sleepiness peaks: +{config.low_raise}",
                 "",
             )
@@ -194,7 +189,7 @@ def policy(
         found.append(
             _Reason(
                 config.late_raise,
-                f"{clock} is late ({_window_text(config.late_window)}), "
+                f"{clock} is late ({window_text(config.late_window)}), "
                 f"alertness is falling: +{config.late_raise}",
                 "",
             )
@@ -281,7 +276,7 @@ def policy(
             found.append(
                 _Reason(
                     DEFER_WEIGHT / 2,
-                    f"critical change at {clock}, inside the {_window_text(config.low_window)} "
+                    f"critical change at {clock}, inside the {window_text(config.low_window)} "
                     "window: a second reviewer must approve too",
                     "critical at night",
                 )
@@ -290,7 +285,7 @@ def policy(
             until = _next_morning(local, config.defer_until_minute)
             defer(
                 until,
-                f"critical change at {clock}, inside the {_window_text(config.low_window)} "
+                f"critical change at {clock}, inside the {window_text(config.low_window)} "
                 f"window: deferred until {until:%H:%M}; an emergency override needs a second "
                 "reviewer and a written reason",
                 "critical at night",
@@ -416,3 +411,29 @@ def judge_approval(
         defer_until=defer_until,
         headline=f"too fast: {action}",
     )
+
+
+def is_fatigued(history: History, now: datetime, config: Config | None = None) -> str | None:
+    """Why a reviewer is too tired to be the fresh second pair of eyes, or None when they are not.
+
+    Pair review (R5) asks for a second person because the first may be on autopilot; a second
+    reviewer who is inside the night window, deep in an approval streak, past the longest
+    stretch of continuous reviewing or at the end of a long day adds little to the first.
+    Each test uses the policy's own top threshold, so the two always agree.
+    """
+    config = config or default_config()
+    local = config.local(now)
+    minute = local.hour * 60 + local.minute
+    if config.low_raise and in_window(minute, config.low_window):
+        return f"{local:%H:%M} is inside the {window_text(config.low_window)} night window"
+    if config.late_raise and in_window(minute, config.late_window):
+        return f"{local:%H:%M} is late ({window_text(config.late_window)})"
+    top_streak = config.streak_thresholds[-1]
+    if history.streak >= top_streak:
+        return f"{history.streak} approvals in a row"
+    top_stretch = config.session_thresholds[-1]
+    if history.stretch_minutes >= top_stretch:
+        return f"{int(history.stretch_minutes)} minutes of reviewing without a break"
+    if history.active_hours > config.raise_after_hours:
+        return f"active for {int(history.active_hours)} h"
+    return None

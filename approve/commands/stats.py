@@ -18,7 +18,7 @@ from statistics import median
 from typing import Any
 
 from approve.commands.log import add_journal_arguments, journal_and_since
-from approve.config import Config, load_config
+from approve.config import Config, load_config, window_text
 from approve.history import APPROVALS, in_window
 from approve.journal import JournalError, Row, iter_rows, row_of
 
@@ -227,8 +227,8 @@ def render_stats(stats: FatigueStats, config: Config) -> Any:
         Text(
             str(stats.low_window_approvals), style="bold red" if stats.low_window_approvals else ""
         ),
-        f"approvals in the {_window(config.low_window)} circadian low, "
-        f"{stats.late_approvals} late ({_window(config.late_window)}), "
+        f"approvals in the {window_text(config.low_window)} circadian low, "
+        f"{stats.late_approvals} late ({window_text(config.late_window)}), "
         f"on {len(stats.nights)} night(s)",
     )
     summary.add_row(str(stats.longest_streak), "longest run of approvals without a reject or break")
@@ -275,8 +275,3 @@ def render_stats(stats: FatigueStats, config: Config) -> Any:
         ),
         Panel(streaks, title="streak lengths (approvals in a row)", title_align="left"),
     )
-
-
-def _window(window: tuple[int, int]) -> str:
-    start, end = window
-    return f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
