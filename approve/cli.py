@@ -26,6 +26,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "review": ("review", "review a plan, diff or command full-screen; exit 0 approved, 1 not"),
     "run": ("run", "review a command, then run it only when approved: approve run -- CMD ..."),
     "hook": ("hook", "the agent hook: claude, codex, gemini or cursor JSON in, its answer out"),
+    "pane": ("pane", "the review pane beside the agent: queue, fatigue meter, pair review"),
+    "install": ("install", "put the hook in an agent's settings: claude, codex, gemini or cursor"),
+    "uninstall": ("install", "remove approve's hook from an agent's settings, and nothing else"),
+    "doctor": ("doctor", "check the hooks, tmux, pane, journal, config and packs; a fix for each"),
     "demo": ("demo", "the 2 AM scenarios on embedded samples, with a temporary journal"),
 }
 

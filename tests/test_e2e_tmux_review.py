@@ -76,6 +76,8 @@ def pane(tmp_path: Path) -> Iterator[Pane]:
     made = Pane(socket, tmp_path)
     yield made
     subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, check=False)
+    socket_dir = Path(os.environ.get("TMUX_TMPDIR") or "/tmp") / f"tmux-{os.getuid()}"
+    (socket_dir / socket).unlink(missing_ok=True)  # kill-server leaves the file behind
 
 
 def review_command(pane: Pane, source: Path, *options: str) -> str:

@@ -131,8 +131,10 @@ class Setup:
 def setup(tmp_path: Path) -> Iterator[Setup]:
     made = Setup(tmp_path)
     yield made
+    socket_dir = Path(os.environ.get("TMUX_TMPDIR") or "/tmp") / f"tmux-{os.getuid()}"
     for socket in (made.viewer_socket, made.agent_socket):
         subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, check=False)
+        (socket_dir / socket).unlink(missing_ok=True)  # kill-server leaves the file behind
 
 
 def test_rejected_in_the_popup(setup: Setup) -> None:

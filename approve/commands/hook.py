@@ -3,7 +3,7 @@
 Reads the agent's hook JSON on stdin, turns it into a Request (approve.agents), analyzes it and
 asks the policy for the rung. Rung 0 is answered at once without Textual: no opinion (the
 agent's own rules apply), or allow with `auto_allow_safe: true`. Anything above goes to a human:
-(1) a running `approve pane` (not built yet), (2) a tmux popup running the review screen when
+(1) a running `approve pane` (approve.broker), (2) a tmux popup running the review screen when
 TMUX is set, (3) otherwise a deny telling the agent to stop and wait.
 
 The agents fail OPEN when a hook times out, exits 1 or prints something they cannot parse
@@ -38,10 +38,6 @@ if TYPE_CHECKING:
     from approve.model import Assessment, Friction, Request
 
 POPUP_TITLE = " approve: review "
-# Environment the review in the popup needs: tmux starts popup commands in the server's
-# environment, not the hook's, so the journal, config and clock overrides are passed on.
-PASSED_PREFIXES = ("APPROVE_", "XDG_", "TEXTUAL_")
-PASSED_NAMES = ("HOME", "PATH", "PYTHONPATH", "VIRTUAL_ENV", "LANG", "LC_ALL", "TZ", "USER")
 
 STOP_AND_WAIT = (
     "Do not retry this another way, split it up or work around it: stop, tell the user that "
@@ -178,11 +174,16 @@ def _decide(
     friction = friction_for(request, assessment, now, config)
     if friction.rung == 0:
         return _rung_zero(config, safe=assessment.tier == Tier.SAFE)
-    # (1) a running `approve pane`: not built yet.
+    # (1) a running `approve pane`.
+    answered = _ask_pane(request, assessment, friction, config, started)
+    if answered is not None:
+        return answered
     # (2) a tmux popup, when the agent runs inside tmux.
     if os.environ.get("TMUX"):
         # A decision that cannot be journaled is refused, so do not ask a human for one.
-        _check_journal_writable()
+        from approve.journal import check_writable
+
+        check_writable()
         return _review_in_tmux(agent, request, assessment, friction, config, started)
     # (3) nobody to ask.
     why = "A human must review it first, and no review screen is reachable from here."
@@ -196,16 +197,44 @@ def _decide(
     return Answer("deny", reason, human=_for_human(request, why + " " + HOW_TO_REVIEW))
 
 
-def _check_journal_writable() -> None:
-    """Raise JournalError unless the journal can be opened for appending (as append does)."""
-    from approve.journal import JournalError, default_journal_path
+def _ask_pane(
+    request: Request,
+    assessment: Assessment,
+    friction: Friction,
+    config: Config,
+    started: float,
+) -> Answer | None:
+    """The pane's answer, or None when no pane is running (then the popup is tried).
 
-    path = default_journal_path()
+    The pane journals every decision it makes, timeouts and its own shutdown included; only a
+    pane that broke without answering leaves the journaling to us.
+    """
+    from approve.broker.client import submit_and_wait
+    from approve.broker.protocol import BrokerError, PaneTimeout, PaneUnavailable
+
+    remaining = config.hook_deadline_seconds - (time.monotonic() - started)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600))
-    except OSError as error:
-        raise JournalError(f"cannot open the journal {path}: {error.strerror or error}") from None
+        verdict, said = submit_and_wait(request, time.time() + remaining)
+    except PaneUnavailable:
+        return None
+    except BrokerError as error:
+        problem = str(error)
+        why = f"It was sent to the approve pane, but {problem[0].lower()}{problem[1:]}."
+        if isinstance(error, PaneTimeout) and error.queued:
+            # The pane took the request: it journals the timeout when we hang up.
+            return Answer(
+                "deny", _refusal(request, assessment, why), human=_for_human(request, why)
+            )
+        try:
+            outcome = "timeout" if isinstance(error, PaneTimeout) else "error"
+            _journal_outcome(request, assessment, friction, outcome, problem)
+        except Exception as journal_error:
+            why += f" (It could not be journaled either: {_describe(journal_error)}.)"
+        return Answer("deny", _refusal(request, assessment, why), human=_for_human(request, why))
+    if verdict == "approved":
+        return Answer("allow", f"approve: approved by a human in the approve pane. {said}".strip())
+    why = f"The verdict in the approve pane: {verdict}" + (f" ({said})." if said else ".")
+    return Answer("deny", _refusal(request, assessment, why), human=_for_human(request, why))
 
 
 def _rung_zero(config: Config, *, safe: bool) -> Answer:
@@ -427,18 +456,20 @@ def _review_in_tmux(
     import subprocess
     import tempfile
 
+    from approve.tmux import approve_command, pane_target
+
     remaining = config.hook_deadline_seconds - (time.monotonic() - started)
     directory = tempfile.mkdtemp(prefix="approve-hook-")  # 0700: only we can write the answer
     answer_path = os.path.join(directory, "answer.json")
     process: subprocess.Popen[bytes] | None = None
-    target = ["-t", os.environ["TMUX_PANE"]] if os.environ.get("TMUX_PANE") else []
+    target = pane_target()
     try:
         _write_request(request, os.path.join(directory, "request.json"))
         argv = ["tmux", "display-popup", "-E", "-w", "90%", "-h", "90%", "-T", POPUP_TITLE]
         argv += target
         if request.origin.cwd and os.path.isdir(request.origin.cwd):
             argv += ["-d", request.origin.cwd]
-        argv.append(_popup_command(agent, directory))
+        argv.append(approve_command(["hook", agent, "--popup", directory]))
         process = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
@@ -502,19 +533,6 @@ def _write_request(request: Request, path: str) -> None:
     }
     with open(path, "x", encoding="utf-8") as handle:
         json.dump(data, handle, ensure_ascii=False)
-
-
-def _popup_command(agent: str, directory: str) -> str:
-    """The shell command tmux runs in the popup: this same approve, with our environment."""
-    import shlex
-
-    passed = [
-        f"{name}={value}"
-        for name, value in sorted(os.environ.items())
-        if name.startswith(PASSED_PREFIXES) or name in PASSED_NAMES
-    ]
-    argv = ["env", *passed, sys.executable, "-m", "approve", "hook", agent, "--popup", directory]
-    return "exec " + shlex.join(argv)
 
 
 def _close_popup(target: list[str], process: Any) -> None:
