@@ -1,6 +1,6 @@
 """Make the README's screenshots (SVG) from the real review screen: `make screenshots`.
 
-Each format, each gate of the friction ladder, the demo scenarios and each theme, all at a fixed
+Each format, each gate of the friction ladder, the demo scenarios, each theme and the pane, at a fixed
 clock (02:07, and a clock that does not move) so the files only change when the screen does.
 
     .venv/bin/python screenshots/make_screenshots.py [--out screenshots]
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import tempfile
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +25,8 @@ from approve.history import History
 from approve.model import Friction, Request
 from approve.policy import policy
 from approve.tui.app import ReviewApp
+from approve.tui.pane.app import PaneApp
+from approve.tui.pane.scenes import pair_scene, pane_scene, review_shown
 
 NIGHT = datetime(2026, 11, 22, 2, 7)
 SIZE = (132, 38)
@@ -99,6 +102,25 @@ async def shoot(app: ReviewApp, path: Path, keys: tuple[str, ...] = ("n", "n")) 
     print(f"wrote {path}")
 
 
+async def shoot_pane(app: PaneApp, path: Path, keys: tuple[str, ...] = ()) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await review_shown(pilot) if app.source.rows() else await pilot.pause()
+        await pilot.press(*keys)
+        await pilot.pause()
+        app.save_screenshot(filename=path.name, path=str(path.parent))
+    print(f"wrote {path}")
+
+
+async def panes(out: Path) -> None:
+    """The pane: its queue under review, pair review, the stats screen."""
+    with tempfile.TemporaryDirectory() as scratch:
+        journals = (Path(scratch) / f"journal-{n}.jsonl" for n in range(3))
+        await shoot_pane(pane_scene(next(journals))[0], out / "pane-queue.svg")
+        await shoot_pane(pair_scene(next(journals)), out / "pane-pair.svg")
+        app = pane_scene(next(journals), count=0)[0]
+        await shoot_pane(app, out / "pane-stats.svg", keys=("s",))
+
+
 async def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     ceph = sample_text("ceph-2am.sh")
@@ -119,6 +141,7 @@ async def main(out: Path) -> None:
     for theme in ("dark", "light", "high-contrast", "night", "ansi"):
         app = build(sample_text("prod-db-replace.tfplan.txt"), "terraform", theme)
         await shoot(app, out / f"theme-{theme}.svg", keys=("n",))
+    await panes(out)
 
 
 if __name__ == "__main__":

@@ -86,6 +86,7 @@ class PaneApp(GuardedApp[None]):
         now: Callable[[], datetime] | None = None,
         theme: str | None = None,
         clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
         guard_s: float = GUARD_S,
         start: Callable[[], Awaitable[None]] | None = None,
         stop: Callable[[], Awaitable[None]] | None = None,
@@ -94,11 +95,13 @@ class PaneApp(GuardedApp[None]):
         tmux_messages: bool = True,
     ) -> None:
         """START and STOP run when the app starts and ends (the socket server's life);
-        STATS builds the report shown by `s`; WHERE says where requests come from."""
+        STATS builds the report shown by `s`; WHERE says where requests come from. CLOCK
+        times the gates, WALL (epoch seconds) dates decisions and ages: tests pin both."""
         super().__init__()
         self.source = source
         self.now = now or (lambda: datetime.now().astimezone())
         self.clock = clock
+        self.wall = wall
         self.guard_s = guard_s
         self._start, self._stop, self._stats = start, stop, stats
         self.where = where
@@ -176,7 +179,7 @@ class PaneApp(GuardedApp[None]):
         self._show_status()
 
     def _show_status(self) -> None:
-        wall = time.time()
+        wall = self.wall()
         self.query_one(QueueView).show(self.source.rows(), wall, self.review_id)
         self.query_one(RecentView).show(self.source.recent(), wall)
         if self.clock() - self._meter_at >= METER_EVERY_S:
@@ -244,7 +247,7 @@ class PaneApp(GuardedApp[None]):
             request,
             assessment,
             friction,
-            wall_start=time.time(),
+            wall_start=self.wall(),
             clock=self.clock,
             guard_s=self.guard_s,
             reviewer=str(self.source.reviewer),
