@@ -34,7 +34,7 @@ from approve.redact import redact, redact_value
 
 GENESIS = "0" * 64
 VERSION = 1
-VERDICTS = ("approved", "rejected", "deferred", "timeout", "error", "too-fast")
+VERDICTS = ("approved", "rejected", "deferred", "timeout", "error", "too-fast", "auto-allowed")
 EXCERPT_CHARS = 600
 EXCERPT_LINES = 8
 _HASH_SUFFIX_LEN = len(',"hash":""}') + 64

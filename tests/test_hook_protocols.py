@@ -280,3 +280,28 @@ def test_harmless_edit_gets_no_opinion_and_is_not_journaled(tmp_path: Path) -> N
     assert decision_of("claude", run.answer) == "none"
     assert journal_records(journal) == []
     assert target.read_text() == "hello\nworld\n"
+
+
+def test_auto_allowed_is_journaled_first(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("auto_allow_safe: true\n")
+    journal = tmp_path / "journal.jsonl"
+    env = hook_env(APPROVE_CONFIG=str(config), APPROVE_JOURNAL=str(journal))
+    run = run_hook("claude", json.dumps(fixture("claude", "safe")), env)
+    assert decision_of("claude", run.answer) == "allow"
+    (record,) = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert record["verdict"] == "auto-allowed"
+    assert record["reviewers"] == []
+    assert record["origin"]["agent"] == "claude"
+
+
+def test_an_allow_that_cannot_be_journaled_is_no_opinion(tmp_path: Path) -> None:
+    """auto_allow_safe with an unwritable journal: approve allows nothing it cannot record."""
+    config = tmp_path / "config.yaml"
+    config.write_text("auto_allow_safe: true\n")
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where the journal's folder should be")
+    env = hook_env(APPROVE_CONFIG=str(config), APPROVE_JOURNAL=str(blocked / "journal.jsonl"))
+    run = run_hook("claude", json.dumps(fixture("claude", "safe")), env)
+    assert run.code == 0
+    assert run.answer is None  # no opinion: the agent's own permission rules apply

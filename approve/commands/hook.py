@@ -11,9 +11,12 @@ The agents fail OPEN when a hook times out, exits 1 or prints something they can
 agent's timeout), turns every error into a deny in the agent's own protocol, exits 0, and writes
 nothing else on stdout: stray output from anything it calls is pointed at stderr.
 
-Every decision that is not rung 0 is journaled with the agent, session and tool-use ids: the
-human's verdict by the review in the popup, and timeouts, errors and "nobody to ask" here, as
-`timeout` or `error` with no reviewer, so they neither extend nor reset anyone's streak.
+Every decision is journaled once, with the agent, session and tool-use ids: the human's verdict
+by whoever showed the review (the pane, or the review in the popup), and here the hook's own:
+timeouts, errors and "nobody to ask" as `timeout` or `error`, and allows by auto_allow_safe as
+`auto-allowed`, all with no reviewer, so they neither extend nor reset anyone's streak. "No
+opinion" is not a decision (the agent's own rules decide) and is not journaled: an agent runs
+thousands of `ls` a day, and an fsync for each would be the journal's main content.
 """
 
 from __future__ import annotations
@@ -158,22 +161,21 @@ def _decide(
     request = to_request(payload)
     if isinstance(config, Exception):
         raise config
-    if request.kind == "shell" and config.tier_rungs[0] == 0:
-        # The fast path: a plain read-only command, judged from the cached rules alone.
+    if request.kind == "shell" and config.tier_rungs[0] == 0 and not config.auto_allow_safe:
+        # A plain read-only command, judged from the cached rules alone: no opinion.
         from approve.fastpath import load_cache, plain_command_is_safe
 
         cache = load_cache()
         if cache is not None and plain_command_is_safe(request.text, cache):
-            return _rung_zero(config, safe=True)
+            return Answer("none")
     from approve.analyze import analyze
     from approve.commands.review import friction_for, parse_now
-    from approve.model import Tier
 
     assessment = analyze(request)
     now = parse_now(None, config)
     friction = friction_for(request, assessment, now, config)
     if friction.rung == 0:
-        return _rung_zero(config, safe=assessment.tier == Tier.SAFE)
+        return _rung_zero(request, assessment, friction, config)
     # (1) a running `approve pane`.
     answered = _ask_pane(request, assessment, friction, config, started)
     if answered is not None:
@@ -237,10 +239,21 @@ def _ask_pane(
     return Answer("deny", _refusal(request, assessment, why), human=_for_human(request, why))
 
 
-def _rung_zero(config: Config, *, safe: bool) -> Answer:
-    if safe and config.auto_allow_safe:
-        return Answer("allow", "approve: read-only, allowed without review (auto_allow_safe)")
-    return Answer("none")
+def _rung_zero(
+    request: Request, assessment: Assessment, friction: Friction, config: Config
+) -> Answer:
+    """No opinion (not a decision, so not journaled), or with auto_allow_safe an allow of a
+    read-only request, journaled first as `auto-allowed`; unjournaled, it stays no opinion."""
+    from approve.model import Tier
+
+    if assessment.tier != Tier.SAFE or not config.auto_allow_safe:
+        return Answer("none")
+    reason = "read-only, allowed without review (auto_allow_safe)"
+    try:
+        _journal_outcome(request, assessment, friction, "auto-allowed", reason)
+    except Exception:
+        return Answer("none")  # the agent's own rules decide; we allow nothing unrecorded
+    return Answer("allow", f"approve: {reason}")
 
 
 def _refusal(request: Request, assessment: Assessment, why: str) -> str:

@@ -104,6 +104,8 @@ def compute_stats(rows: Iterable[Row | dict[str, Any]], config: Config) -> Fatig
         if row is None:
             continue
         decided, shown, verdict, who, too_fast, elapsed, floor, lines = row
+        if verdict == "auto-allowed":
+            continue  # nobody reviewed it: not part of anyone's fatigue
         stats.decisions += 1
         if stats.first is None:
             stats.first = decided
