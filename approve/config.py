@@ -86,6 +86,7 @@ class Config:
     auto_allow_safe: bool
     hook_deadline_seconds: int
     allow_same_user_pairs: bool
+    pair_group: str
     source: str = "defaults"
 
     @property
@@ -194,6 +195,17 @@ def _theme(value: Any) -> str:
     return value
 
 
+_GROUP = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,31}$")
+
+
+def _group(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or not _GROUP.match(value):
+        raise ValueError(f"expected a Unix group name or an empty string, got {value!r}")
+    return value
+
+
 _RUNG = _int(0, 6)
 _MINUTES = _number(0, 24 * 60)
 
@@ -235,6 +247,7 @@ SCHEMA: dict[str, tuple[str, Parser]] = {
     "auto_allow_safe": ("auto_allow_safe", _bool),
     "hook_deadline_seconds": ("hook_deadline_seconds", _int(5, 24 * 3600)),
     "allow_same_user_pairs": ("allow_same_user_pairs", _bool),
+    "pair_group": ("pair_group", _group),
 }
 _SECTIONS = frozenset(key.split(".")[0] for key in SCHEMA if "." in key)
 

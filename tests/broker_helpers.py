@@ -154,6 +154,15 @@ class RawClient:
         self.sock.connect(str(path))
         self.buffer = b""
 
+    @classmethod
+    def from_socket(cls, sock: socket.socket, timeout: float = 5.0) -> RawClient:
+        """A client over a socket that is already connected (e.g. by another user's process)."""
+        client = cls.__new__(cls)
+        client.sock = sock
+        client.sock.settimeout(timeout)
+        client.buffer = b""
+        return client
+
     def send(self, message: dict[str, Any] | bytes) -> None:
         if isinstance(message, dict):
             message = json.dumps({"v": 1, **message}).encode() + b"\n"

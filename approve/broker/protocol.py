@@ -100,14 +100,21 @@ def check_socket_path(path: Path) -> None:
         )
 
 
-def prepare_socket_dir(directory: Path) -> None:
-    """Create DIRECTORY with mode 0700 if needed; BrokerError unless it is ours and private.
+def prepare_socket_dir(directory: Path, group: int | None = None) -> None:
+    """Create DIRECTORY if needed; BrokerError unless it is ours and private.
 
     Whoever can write into the folder could put their own socket where hooks look for the pane,
-    so it must be a real folder (not a symlink), owned by us, with no access for group or others.
+    so it must be a real folder (not a symlink), owned by us, with no access for others. With
+    GROUP (a gid: the station socket of pair review across users) that group may enter and read
+    it (0750), never write; without, nobody but us (0700).
     """
+    mode, forbidden = (0o700, 0o077) if group is None else (0o750, 0o027)
     try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        created = not os.path.lexists(directory)
+        directory.mkdir(mode=mode, parents=True, exist_ok=True)
+        if created and group is not None:  # a folder we just made: give it to the group
+            os.chown(directory, -1, group)
+            os.chmod(directory, mode)
         info = os.lstat(directory)
     except OSError as error:
         raise BrokerError(
@@ -122,11 +129,31 @@ def prepare_socket_dir(directory: Path) -> None:
             f"the socket folder {directory} belongs to uid {info.st_uid}, not to you: "
             "someone else may have made it; refusing to use it"
         )
-    if info.st_mode & 0o077:
+    if group is not None and info.st_gid != group:
+        raise BrokerError(
+            f"the socket folder {directory} belongs to group {info.st_gid}, not {group}: "
+            f"run `chgrp {group} {directory}` or remove it"
+        )
+    if info.st_mode & forbidden:
         raise BrokerError(
             f"the socket folder {directory} is open to others "
-            f"(mode {stat.S_IMODE(info.st_mode):04o}): run `chmod 700 {directory}`"
+            f"(mode {stat.S_IMODE(info.st_mode):04o}): run `chmod {mode:o} {directory}`"
         )
+
+
+def group_id(name: str) -> int:
+    """The gid of the Unix group NAME; BrokerError when there is no such group."""
+    import grp
+
+    try:
+        return grp.getgrnam(name).gr_gid
+    except KeyError:
+        raise BrokerError(f"there is no Unix group {name!r} (pair_group)") from None
+
+
+def station_socket_path(group: str) -> Path:
+    """Where a pane serves the stations of GROUP's members (pair review across users)."""
+    return Path(f"/tmp/approve-pair-{group}") / SOCKET_NAME
 
 
 # ------------------------------------------------------------------ who is at the other end

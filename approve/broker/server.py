@@ -87,11 +87,20 @@ class PaneServer:
     """
 
     def __init__(
-        self, broker: Broker, path: Path | None = None, *, expire_every: float = EXPIRE_EVERY_S
+        self,
+        broker: Broker,
+        path: Path | None = None,
+        *,
+        expire_every: float = EXPIRE_EVERY_S,
+        group: int | None = None,
     ) -> None:
+        """GROUP (a gid) makes this a station socket for pair review across users: that group
+        may connect (folder 0750, socket 0660), and it takes no requests, only stations; the
+        hooks keep the private socket of another PaneServer on the same broker."""
         self.broker = broker
         self.path = path or default_socket_path()
         self.expire_every = expire_every
+        self.group = group
         self._server: asyncio.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock_fd: int | None = None
@@ -118,11 +127,11 @@ class PaneServer:
         there) and start serving. BrokerError says what is wrong."""
         self._loop = asyncio.get_running_loop()
         check_socket_path(self.path)
-        prepare_socket_dir(self.path.parent)
+        prepare_socket_dir(self.path.parent, self.group)
         self._lock_fd = _take_lock(self.path)
         try:
             _clear_stale(self.path)
-            sock = _bind(self.path)
+            sock = _bind(self.path, self.group)
             info = os.stat(self.path)
             self._socket_id = (info.st_dev, info.st_ino)
             # One analysis at a time, off the loop: a 10 MB plan must not freeze the pane.
@@ -282,6 +291,8 @@ class PaneServer:
     async def _submit(self, connection: _Connection, message: dict[str, Any]) -> None:
         if connection.role == "station":
             raise ProtocolError("a station cannot submit requests")
+        if self.group is not None:
+            raise ProtocolError("this socket is for reviewer stations; hooks use the pane's own")
         request = request_from_wire(object_field(message, "request"))
         deadline = number_field(message, "deadline")
         assert deadline is not None
@@ -493,8 +504,9 @@ def _clear_stale(path: Path) -> None:
     raise BrokerError(f"a pane is already running at {path}")
 
 
-def _bind(path: Path) -> socket.socket:
-    """A listening socket at PATH, mode 0600 from its first moment."""
+def _bind(path: Path, group: int | None = None) -> socket.socket:
+    """A listening socket at PATH, mode 0600 from its first moment (0660 for GROUP's stations,
+    after its group is set: until then its group is ours, whose members may be other people)."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         previous = os.umask(0o177)  # the socket is created 0600: no moment when others may connect
@@ -502,7 +514,9 @@ def _bind(path: Path) -> socket.socket:
             sock.bind(str(path))
         finally:
             os.umask(previous)
-        os.chmod(path, 0o600)
+        if group is not None:
+            os.chown(path, -1, group)
+        os.chmod(path, 0o600 if group is None else 0o660)
         sock.listen(128)
         sock.setblocking(False)
     except OSError as error:

@@ -4,6 +4,7 @@
     approve pane --split         the same, in a new tmux split beside the current pane
     approve pane --pair          every request needs two people (R5 requests always do)
     approve pane --join [--as N] a second reviewer station for pair review (asks the code)
+    approve pane --group ops     members of the Unix group `ops` may join, as themselves
 
 The hooks (approve hook AGENT) send here first when the socket answers. Closing the pane
 (ctrl+q) answers every waiting hook with a deny.
@@ -51,6 +52,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the pairing code for --join (default: asked on the terminal, so it stays out of "
         "the process list)",
     )
+    parser.add_argument(
+        "--group",
+        metavar="GROUP",
+        help="pair review across Unix users: members of GROUP may join (default: config "
+        "pair_group); they join with --join --socket /tmp/approve-pair-GROUP/pane.sock",
+    )
     parser.add_argument("--theme", help="dark, light, high-contrast, night or ansi")
 
 
@@ -79,6 +86,8 @@ def open_split(args: argparse.Namespace) -> int:
         arguments.append("--join")
     if args.name:
         arguments += ["--as", args.name]
+    if args.group:
+        arguments += ["--group", args.group]
     if args.theme:
         arguments += ["--theme", args.theme]
     done = subprocess.run(
@@ -107,6 +116,7 @@ def open_split(args: argparse.Namespace) -> int:
 
 
 def serve_pane(args: argparse.Namespace) -> int:
+    from approve.broker.protocol import group_id, station_socket_path
     from approve.broker.server import PaneServer
     from approve.broker.state import Broker, local_reviewer
     from approve.commands.review import parse_now
@@ -121,19 +131,31 @@ def serve_pane(args: argparse.Namespace) -> int:
         pair=args.pair,
         reviewer=local_reviewer(args.name),
     )
-    server = PaneServer(broker, args.socket)
+    servers = [PaneServer(broker, args.socket)]
+    where = str(servers[0].path)
+    group = args.group or config.pair_group
+    if group:
+        # Partners of other Unix users join at a socket of their group; hooks never use it.
+        stations = PaneServer(broker, station_socket_path(group), group=group_id(group))
+        servers.append(stations)
+        where += f"; partners join with: approve pane --join --socket {stations.path}"
+
+    async def start() -> None:
+        for server in servers:
+            await server.start()
 
     async def stop() -> None:
-        await server.stop("the pane was closed")
+        for server in servers:
+            await server.stop("the pane was closed")
 
     app = PaneApp(
         LocalSource(broker),
         now=lambda: parse_now(None, config),
         theme=args.theme or config.theme,
-        start=server.start,
+        start=start,
         stop=stop,
         stats=lambda: stats_report(config),
-        where=str(server.path),
+        where=where,
     )
     return run_on_terminal(app)
 
