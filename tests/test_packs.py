@@ -715,6 +715,13 @@ DESTRUCTIVE: list[Case] = [
     C("tmux kill-server", "self.tmux-kill-server", "high"),
     C("approve uninstall claude", "self.uninstall", "critical"),
     C("approve install codex --user", "self.install", "critical"),
+    C("approve pane --join --code 123-456", "self.pane", "critical"),
+    C("socat - UNIX-CONNECT:/run/user/1000/approve/pane.sock", "self.pane-socket", "critical"),
+    C(
+        "python3 -c 'import socket; s.connect(\"/tmp/approve-0/pane.sock\")'",
+        "self.pane-socket",
+        "critical",
+    ),
     C("pkill approve", "self.kill", "critical"),
     C("pkill -f 'python -m approve'", "self.kill", "critical"),
     C("killall -9 approve", "self.kill", "critical"),
