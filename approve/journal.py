@@ -517,7 +517,12 @@ def iter_records_reverse(path: Path, summary: bool = False) -> Iterator[dict[str
         while position > 0:
             step = min(_TAIL_CHUNK, position)
             position -= step
-            data = os.pread(fd, step, position) + rest
+            try:
+                data = os.pread(fd, step, position) + rest
+            except OSError as error:  # EISDIR, EIO: a journal we cannot read, said plainly
+                raise JournalError(
+                    f"cannot read the journal {path}: {error.strerror or error}"
+                ) from None
             lines = data.split(b"\n")
             rest = lines[0]
             body = lines[1:]

@@ -716,6 +716,13 @@ DESTRUCTIVE: list[Case] = [
     C("approve uninstall claude", "self.uninstall", "critical"),
     C("approve install codex --user", "self.install", "critical"),
     C("approve pane --join --code 123-456", "self.pane", "critical"),
+    C("cp /tmp/memo ~/.cache/approve/safe-commands-v3.marshal", "self.copy-onto", "critical"),
+    C("chmod 666 ~/.cache/approve/hook-config-v1.marshal", "self.tamper", "critical"),
+    C(
+        "python3 forge.py > $XDG_CACHE_HOME/approve/command-rules-v3.marshal",
+        "self.tamper",
+        "critical",
+    ),
     C("socat - UNIX-CONNECT:/run/user/1000/approve/pane.sock", "self.pane-socket", "critical"),
     C(
         "python3 -c 'import socket; s.connect(\"/tmp/approve-0/pane.sock\")'",

@@ -156,3 +156,42 @@ def test_fifty_clients_four_requests_each_every_one_decided_once(tmp_path: Path)
     assert len(records) == 200
     assert len({r["request_id"] for r in records}) == 200
     assert verify(journal).ok
+
+
+def test_time_behind_the_stats_screen_is_not_reading_time(tmp_path: Path) -> None:
+    """A request that arrives while the stats screen covers the pane does not start its guard
+    or reading floor until the reviewer is back; nor does one already on screen."""
+
+    async def scenario() -> None:
+        app, broker, clock = make_pane(tmp_path)
+        app._stats = lambda: "a report"
+        async with app.run_test(size=(140, 45)) as pilot:
+            await pilot.press("s")
+            await pilot.pause()
+            requester = submit(broker, "rm -rf /srv/data")
+            await pilot.pause(0.3)
+            assert app.review is None  # not opened behind the stats screen
+            clock.advance(60)
+            await pilot.press("escape")
+            await pilot.pause(0.3)
+            assert app.review is not None
+            await pilot.press("r")  # the guard starts now: dropped
+            await pilot.pause()
+            assert requester.verdict is None
+            # And a review already on screen starts again after the help screen.
+            clock.advance(2)
+            await pilot.press("question_mark")
+            await pilot.pause()
+            clock.advance(60)
+            await pilot.press("escape")
+            await pilot.pause()
+            await pilot.press("r")
+            await pilot.pause()
+            assert requester.verdict is None
+            assert app.review.tracker.reading_left(clock()) == app.review.friction.reading_floor_s
+            clock.advance(2)
+            await pilot.press("r")
+            await pilot.pause()
+            assert requester.verdict == "rejected"
+
+    asyncio.run(scenario())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -300,3 +301,21 @@ def test_a_hook_that_gives_up_before_a_late_pane_answers_is_journaled_once(
         pane.close()
     assert "deadline" in denial("claude", hook.stdout_text())
     assert [r["verdict"] for r in journal(hooks.journal)] == ["timeout"]
+
+
+def test_a_hook_killed_while_the_pane_holds_its_request_is_journaled_once(hooks: Hooks) -> None:
+    """The agent stops a hook (SIGTERM, e.g. the user interrupted) while the pane holds its
+    request: the hook still denies, and the outcome is journaled once, by the pane."""
+    pane = served(hooks)
+    try:
+        hook = hooks.start("claude", 1)
+        pane.wait_until_waiting(1, [hook], timeout=30)
+        hook.process.send_signal(signal.SIGTERM)
+        assert hook.wait(timeout=15) == 0, hook.stderr_text()
+        pane.wait_until_waiting(0, [], timeout=10)
+    finally:
+        pane.close()
+    assert "SIGTERM" in denial("claude", hook.stdout_text())
+    records = journal(hooks.journal)
+    assert [r["verdict"] for r in records] == ["timeout"]
+    assert "disconnected" in records[0]["reason"]

@@ -30,6 +30,7 @@ from approve.broker.protocol import (
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
     from typing import Any
 
@@ -48,12 +49,14 @@ def submit_and_wait(
     path: Path | None = None,
     *,
     grace: float = DEADLINE_GRACE_S,
+    on_queued: Callable[[], None] | None = None,
 ) -> tuple[str, str]:
     """Send REQUEST to the pane at PATH and wait for the human's (verdict, reason).
 
     DEADLINE is in epoch seconds: the pane answers `timeout` when it passes, and this gives up
     GRACE seconds later (PaneTimeout). Verdicts: approved, rejected, deferred, timeout, error;
-    only `approved` allows anything. Raises PaneUnavailable when no pane answers (no socket,
+    only `approved` allows anything. ON_QUEUED is called once the pane has taken the request (it
+    journals its outcome from then on, even if we go away). Raises PaneUnavailable when no pane answers (no socket,
     connection refused) or the request is too large for it, and BrokerError when a pane answered
     and then failed (closed mid-wait, broke the protocol): the hook then denies.
     """
@@ -76,6 +79,8 @@ def submit_and_wait(
                 kind = message["type"]
                 if kind == "queued" and queued_id is None and isinstance(message.get("id"), str):
                     queued_id = message["id"]
+                    if on_queued is not None:
+                        on_queued()  # from now on the pane journals this request's outcome
                 elif kind == "decision" and queued_id is not None:
                     return _verdict_of(message, queued_id)
                 elif kind == "error":

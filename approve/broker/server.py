@@ -298,6 +298,11 @@ class PaneServer:
         assert deadline is not None
         connection.role = "requester"
         assessment, failure = await self._analyze(request)
+        if deadline <= self.broker.clock():
+            # The hook has given up (or is about to) and journals that itself: queueing it now
+            # would journal the same request a second time.
+            connection.send(error_message("the hook's deadline passed before the pane took it"))
+            return
 
         def reply(answer: dict[str, Any]) -> None:
             if answer.get("type") == "decision":
@@ -376,8 +381,8 @@ class PaneServer:
             result = self.broker.record_verdict(
                 request_id, connection.reviewer, decision, station_key=connection.key
             )
-        except BrokerError as error:
-            connection.send(error_message(str(error), about="verdict", id=request_id))
+        except Exception as error:  # not waiting, or a journal that cannot be read: said
+            connection.send(error_message(_one_line(error), about="verdict", id=request_id))
             return
         connection.send(verdict_reply(request_id, result))
 

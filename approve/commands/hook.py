@@ -57,6 +57,10 @@ DEFAULT_DEADLINE_SECONDS = 540
 # The alarm is the backstop behind the popup's own timeout, so it rings a little later.
 ALARM_GRACE_SECONDS = 2
 
+# Set once the pane has acknowledged our request: from then on the pane journals its outcome
+# (a decision, or a timeout when we hang up), so the hook must not journal it a second time.
+_pane_holds_request = False
+
 
 class HookInterrupted(BaseException):
     """A signal (SIGTERM, SIGHUP, SIGINT) arrived: answer deny before going."""
@@ -215,15 +219,21 @@ def _ask_pane(
     from approve.broker.protocol import BrokerError, PaneTimeout, PaneUnavailable
 
     remaining = config.hook_deadline_seconds - (time.monotonic() - started)
+
+    def taken() -> None:
+        global _pane_holds_request
+        _pane_holds_request = True
+
     try:
-        verdict, said = submit_and_wait(request, time.time() + remaining)
+        verdict, said = submit_and_wait(request, time.time() + remaining, on_queued=taken)
     except PaneUnavailable:
         return None
     except BrokerError as error:
         problem = str(error)
         why = f"It was sent to the approve pane, but {problem[0].lower()}{problem[1:]}."
-        if isinstance(error, PaneTimeout) and error.queued:
-            # The pane took the request: it journals the timeout when we hang up.
+        if isinstance(error, PaneTimeout) and _pane_holds_request:
+            # The pane took the request and is still there: it journals the timeout when we
+            # hang up. (A pane that vanished mid-wait journaled nothing: we do, below.)
             return Answer(
                 "deny", _refusal(request, assessment, why), human=_for_human(request, why)
             )
@@ -287,7 +297,8 @@ def _failed(agent: str, payload: dict[str, Any], error: BaseException) -> Answer
     journal_note = ""
     try:
         verdict = "timeout" if isinstance(error, HookDeadline) else "error"
-        _journal_outcome(None, None, None, verdict, problem, agent=agent, payload=payload)
+        if not _pane_holds_request:  # else the pane journals it when our connection closes
+            _journal_outcome(None, None, None, verdict, problem, agent=agent, payload=payload)
     except BaseException as journal_error:
         journal_note = f" (It could not be journaled either: {_describe(journal_error)}.)"
     return Answer(

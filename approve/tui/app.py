@@ -142,4 +142,5 @@ class ReviewApp(GuardedApp[Decision]):
         self.review.say(f"theme: {self.theme_short}")
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        # Time behind the help is not reading time: the review starts again behind its guard.
+        self.push_screen(HelpScreen(), lambda _: self.review.restart_guard())

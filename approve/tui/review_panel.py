@@ -152,6 +152,13 @@ class ReviewPanel(Vertical):
         shown = self.tracker.shown_at
         return shown is not None and self.clock() - shown >= self.guard_s
 
+    def restart_guard(self) -> None:
+        """The review was hidden (help, stats): show it anew, as if just drawn. The guard and
+        the reading floor count again from when it is visible."""
+        self.tracker.shown_at = None
+        self._refresh_gates()
+        self.call_after_refresh(self._mark_drawn)
+
     def note_key(self) -> None:
         if self.first_key_at is None:
             self.first_key_at = self.clock()

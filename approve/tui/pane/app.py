@@ -170,7 +170,7 @@ class PaneApp(GuardedApp[None]):
             self._announce(len(arrived))
         if self.review_id is not None and self.review_id not in ids:
             self._gone(self.review_id)
-        if self.review is None and self._opening is None:
+        if self.review is None and self._opening is None and not self._covered():
             waiting = [row for row in rows if not row.approved_by_me]
             if waiting:
                 self._open(waiting[0].id)
@@ -228,11 +228,13 @@ class PaneApp(GuardedApp[None]):
         self._opening = request_id
         try:
             opened = await self.source.open(request_id)
-        except BrokerError as error:
-            self._say(str(error))
+        except Exception as error:  # gone meanwhile, or the journal cannot be read: say so
+            self._say(_one_line(error))
             return
         finally:
             self._opening = None
+        if self._covered():
+            return  # opened again when the reviewer comes back from the other screen
         if self.review is None and any(row.id == request_id for row in self.source.rows()):
             await self._show_review(opened.id, opened.request, opened.assessment, opened.friction)
         else:
@@ -266,6 +268,18 @@ class PaneApp(GuardedApp[None]):
     def guarded_review(self) -> ReviewPanel | None:
         return self.review
 
+    def _covered(self) -> bool:
+        """Another screen (stats, help) hides the review: nothing may start being read."""
+        return len(self.screen_stack) > 1
+
+    def _uncovered(self, result: object = None) -> None:
+        """Back from the stats or help screen: time spent there was not spent reading, so the
+        review on screen starts again behind its guard, and a waiting request may open."""
+        del result
+        if self.review is not None:
+            self.review.restart_guard()
+        self._sync()
+
     @on(ReviewPanel.Decided)
     async def _decided(self, message: ReviewPanel.Decided) -> None:
         panel, request_id = message.panel, self.review_id
@@ -273,8 +287,8 @@ class PaneApp(GuardedApp[None]):
             return  # a review already replaced
         try:
             result = await self.source.verdict(request_id, message.decision)
-        except BrokerError as error:
-            self._say(str(error))
+        except Exception as error:  # not taken: the broker's own error, or the journal's
+            self._say(_one_line(error))
             self._close_review()
             self._sync()
             return
@@ -317,7 +331,7 @@ class PaneApp(GuardedApp[None]):
         except Exception as error:  # a report that fails is a message, never a crash
             self._say(f"the stats report failed: {error}")
             return
-        self.push_screen(StatsScreen(report))
+        self.push_screen(StatsScreen(report), self._uncovered)
 
     def action_cycle_theme(self) -> None:
         position = ORDER.index(self.theme_short)
@@ -326,4 +340,12 @@ class PaneApp(GuardedApp[None]):
         self._say(f"theme: {self.theme_short}")
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(), self._uncovered)
+
+
+def _one_line(error: Exception) -> str:
+    if isinstance(error, BrokerError):
+        return str(error)
+    from approve.errors import describe
+
+    return describe(error)

@@ -124,6 +124,9 @@ class LocalSource:
         )
 
 
+JOIN_TIMEOUT_S = 10.0
+
+
 class RemoteSource:
     """A pane joined over the socket (`approve pane --join`): the queue as the pane pushes it.
 
@@ -143,8 +146,18 @@ class RemoteSource:
         client.on_push = self._pushed
 
     async def connect(self) -> None:
-        """Join the pane (BrokerError for a wrong pairing code or no pane)."""
-        self.reviewer = await self.client.connect()
+        """Join the pane (BrokerError for a wrong pairing code or no pane; TimeoutError when a
+        pane that is stopped or stuck does not answer)."""
+        import asyncio
+
+        try:
+            self.reviewer = await asyncio.wait_for(self.client.connect(), JOIN_TIMEOUT_S)
+        except TimeoutError:
+            await self.client.close()
+            raise TimeoutError(
+                f"the approve pane at {self.client.path} did not answer within "
+                f"{JOIN_TIMEOUT_S:.0f} s"
+            ) from None
 
     def _pushed(self, message: dict[str, Any]) -> None:
         if message.get("type") == "queue":
