@@ -53,6 +53,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-ui", action="store_true", help="print the findings of each scenario (no terminal)"
     )
+    parser.add_argument(
+        "--pane",
+        action="store_true",
+        help="the three scenarios queued in the pane, as if an agent's hooks had sent them",
+    )
     parser.add_argument("--theme", metavar="NAME", help="theme (default: night, it is 02:07)")
     parser.add_argument("--now", metavar="ISO-8601", help="demo time (default: today at 02:07)")
 
@@ -88,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             if args.no_ui:
                 return print_scenarios(now, config)
+            if args.pane:
+                return pane_scenarios(now, args.theme, config)
             return review_scenarios(now, args.theme, config)
         finally:  # the temporary journal must not outlive the demo, even in-process
             for name, value in saved.items():
@@ -125,3 +132,43 @@ def review_scenarios(now: datetime, theme: str | None, config: Config) -> int:
         verdicts.append(f"{number}. {scenario.title}: {decision.verdict} ({decision.reason})")
     print("\n".join(verdicts))
     return 0
+
+
+def pane_scenarios(now: datetime, theme: str | None, config: Config) -> int:
+    """The pane with the three scenarios waiting, on the demo's temporary journal. The pane
+    serves no socket: nothing but this demo can put requests in its queue. Its clock starts at
+    the demo's time and runs on from there."""
+    import time
+
+    from approve.broker.state import Broker
+    from approve.commands.pane import run_on_terminal
+    from approve.tui.pane.app import PaneApp
+    from approve.tui.pane.source import LocalSource
+
+    started = time.time()
+
+    def demo_clock() -> datetime:
+        return datetime.fromtimestamp(now.timestamp() + time.time() - started, now.tzinfo)
+
+    broker = Broker(config, now=demo_clock)
+    for scenario in SCENARIOS:
+        request = Request(
+            text=sample_text(scenario.sample),
+            kind=scenario.kind,
+            origin=Origin(source="hook", agent="demo"),
+            title=f"demo: {scenario.title}",
+        )
+        broker.submit(request, started + 3600, lambda message: None)
+    source = LocalSource(broker)
+    source.pairing_code = None  # no socket here: nobody could join
+    app = PaneApp(
+        source,
+        now=demo_clock,
+        theme=theme or config.theme,
+        where="this demo serves no socket; `approve pane` serves the hooks",
+    )
+    try:
+        return run_on_terminal(app)
+    except NoTerminal as error:
+        print(f"approve demo: {error}; printing the scenarios instead\n", file=sys.stderr)
+        return print_scenarios(now, config)

@@ -18,6 +18,9 @@ from approve.tui.review_panel import ReviewPanel
 ReturnType = TypeVar("ReturnType")
 
 _EARLY_KINDS = (events.Key, events.Paste, events.MouseDown, events.MouseUp, events.Click)
+# Leaving is always allowed: it approves nothing (a review closed without a decision is a
+# reject, and a pane that closes denies every waiting hook).
+_ALWAYS_ALLOWED_KEYS = frozenset({"ctrl+q"})
 
 
 class GuardedApp(App[ReturnType], Generic[ReturnType]):
@@ -28,7 +31,8 @@ class GuardedApp(App[ReturnType], Generic[ReturnType]):
         return None
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, _EARLY_KINDS) and not event.is_forwarded:
+        leaving = isinstance(event, events.Key) and event.key in _ALWAYS_ALLOWED_KEYS
+        if isinstance(event, _EARLY_KINDS) and not event.is_forwarded and not leaving:
             review = self.guarded_review()
             if review is not None:
                 if not review.guard_open():

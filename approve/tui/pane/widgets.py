@@ -41,7 +41,8 @@ def age_text(seconds: float) -> str:
 
 
 class QueueView(Static):
-    """The waiting requests, oldest first: tier, age, approvals so far, title."""
+    """The waiting requests, oldest first: tier, age, approvals so far, title (one line each:
+    pane.tcss cuts long ones with an ellipsis)."""
 
     def show(self, rows: Sequence[QueueRow], now: float, current: str | None) -> None:
         text = Text()
@@ -55,9 +56,11 @@ class QueueView(Static):
             text.append(f" {age_text(now - row.arrived_at):>4} ")
             if row.needed > 1 or row.approvals:
                 text.append(f"{len(row.approvals)}/{row.needed} ", style="bold cyan")
-            text.append(sanitize(row.title))
             if row.approved_by_me:
-                text.append("  (you approved; waiting for a second person; o reopens)", style="dim")
+                text.append("✓ ", style="bold green")
+            text.append(sanitize(row.title))
+        if any(row.approved_by_me for row in rows):
+            text.append("\n  ✓ you approved: it waits for a second person (o reopens it)", "dim")
         if len(rows) > 8:
             text.append(f"\n  ... and {len(rows) - 8} more", style="dim")
         self.update(text)
