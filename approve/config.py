@@ -192,6 +192,11 @@ _THEME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 def _theme(value: Any) -> str:
     if not isinstance(value, str) or not _THEME.match(value):
         raise ValueError(f'expected "auto" or a theme name (letters, digits, -), got {value!r}')
+    short = value.removeprefix("approve-")
+    shipped = Path(__file__).parent / "themes"
+    if value not in ("auto", "default") and not (shipped / f"{short}.toml").is_file():
+        names = sorted(p.stem for p in shipped.glob("*.toml"))
+        raise ValueError(f'unknown theme {value!r} (expected "auto" or one of: {", ".join(names)})')
     return value
 
 

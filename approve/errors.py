@@ -17,6 +17,13 @@ def describe(error: BaseException) -> str:
         return f"bad configuration: {error}"
     if isinstance(error, JournalError):
         return f"journal: {error}"
+    from approve.broker.protocol import BrokerError
+    from approve.commands.review import NoTerminal
+
+    if isinstance(error, NoTerminal):
+        return f"error: {error}"
+    if isinstance(error, BrokerError):
+        return f"pane: {error}"
     if isinstance(error, OSError):
         where = f"{error.filename}: " if error.filename else ""
         return f"error: {where}{error.strerror or error}"

@@ -205,7 +205,13 @@ DESTRUCTIVE: list[Case] = [
     ),
     C("kubectl delete pods --all -n staging", "kubernetes.delete-all", "critical"),
     C("kubectl delete deploy -A -l app=old", "kubernetes.delete-all", "critical"),
-    C("kubectl delete pod web-1", "kubernetes.delete", "high", resources=("pod", "web-1")),
+    C("kubectl delete pod web-1", "kubernetes.delete", "high", resources=("web-1",)),
+    C(
+        "kubectl delete namespace payments",
+        "kubernetes.delete-namespace",
+        "critical",
+        resources=("payments",),  # the name to retype, not the kind word
+    ),
     C("kubectl -n shop delete deployment/web", "kubernetes.delete", "high"),
     C("kubectl delete -f manifests/", "kubernetes.delete", "high"),
     C("kubectl delete pod web-1 --force --grace-period=0", "kubernetes.delete", "critical"),

@@ -145,10 +145,13 @@ def test_wrong_retype_stays_locked_and_right_one_unlocks() -> None:
             await pilot.pause()
             assert "does not match" in message(app)
             assert approve_disabled(app)
+            box = app.query_one("#challenge", RetypeInput)
+            assert box.value == ""  # a wrong answer is cleared: the next try starts afresh
+            assert box.has_focus and box.region.height == 1  # focused, still one visible line
+            assert box.styles.border_top[0] in ("", "none")
             await pilot.press("a")  # typed into the input, never approves
             await pilot.pause()
             assert app.return_value is None
-            box = app.query_one("#challenge", RetypeInput)
             box.value = ""
             await pilot.press(*challenge.expected, "enter")
             await pilot.pause()

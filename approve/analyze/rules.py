@@ -21,6 +21,7 @@ Pack format::
           not_flags: [--dry-run]    # the rule does not apply if any is present (optional)
           regex: 'pattern'          # searched in the command's text (optional)
         resource: {positional: 0, prefix: "osd."}   # or {flag: --name}, {rest: true}, {regex: ..}
+                                                    # ({rest: true, kind_first: true}: KIND NAME...)
         escalate_flags: [--yes-i-really-mean-it]    # each raises the severity one tier (max critical)
         before:                     # steps a safe sequence runs first; {id} is the resource
           - {regex: 'osd\\s+out\\s+(?:osd\\.)?{id}\b', missing: marks the OSD out}
@@ -161,7 +162,7 @@ _RULE_KEYS = {
     "safer",
     "__line__",
 }
-_RESOURCE_KEYS = {"positional", "flag", "rest", "regex", "prefix", "__line__"}
+_RESOURCE_KEYS = {"positional", "flag", "rest", "kind_first", "regex", "prefix", "__line__"}
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -420,7 +421,12 @@ def _resources(rule: Rule, command: Command, rest: list[str]) -> tuple[str, ...]
                 names.append(value)
                 break
     elif spec.get("rest"):
-        names.extend(rest)
+        words = rest
+        if spec.get("kind_first") and len(words) > 1 and "/" not in words[0]:
+            # `kubectl delete namespace payments`: the first word names the kind, the rest the
+            # objects; a reviewer asked to retype "the name" must be asked for `payments`.
+            words = words[1:]
+        names.extend(words)
     elif "regex" in spec:
         match = re.search(str(spec["regex"]), " ".join(command.argv))
         if match:

@@ -212,7 +212,8 @@ def render_stats(stats: FatigueStats, config: Config) -> Any:
     summary = Table.grid(padding=(0, 2))
     summary.add_column(justify="right", style="bold")
     summary.add_column()
-    summary.add_row(f"{stats.decisions}", f"decisions, {span(stats.first)} to {span(stats.last)}")
+    plural = "decision" if stats.decisions == 1 else "decisions"
+    summary.add_row(f"{stats.decisions}", f"{plural}, {span(stats.first)} to {span(stats.last)}")
     summary.add_row(f"{stats.approvals}", "approvals (approve pressed)")
     share = stats.too_fast_share
     summary.add_row(

@@ -56,7 +56,9 @@ class GatePanel(Vertical):
     GatePanel RetypeInput, GatePanel #explain {
         height: 1; border: none; padding: 0 1; margin: 0 0 1 0; background: $boost;
     }
-    GatePanel RetypeInput:focus, GatePanel #explain:focus { background: $primary 30%; }
+    GatePanel RetypeInput:focus, GatePanel #explain:focus {
+        border: none; background: $primary 30%;
+    }
     GatePanel #verdicts { height: 1; margin-bottom: 1; }
     GatePanel Button { min-width: 13; margin-right: 2; }
     """

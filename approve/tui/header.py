@@ -76,7 +76,10 @@ class HeaderBar(Static):
             shown = ", ".join(sanitize(n) for n in names[:4]) + (" ..." if len(names) > 4 else "")
             text.append("  ")
             text.append(shown, style="bold underline")
-        text.append(f"   [{assessment.format}, {assessment.line_count} lines]", style="dim")
+        count = assessment.line_count
+        text.append(
+            f"   [{assessment.format}, {count} line{'s' if count != 1 else ''}]", style="dim"
+        )
         if self.title_text:
             text.append("  " + sanitize(self.title_text), style="dim")
         text.append("\n")

@@ -52,6 +52,7 @@ class PlanView(ScrollView, can_focus=True):
         "plan-view--resource",
         "plan-view--escaped",
         "plan-view--match",
+        "plan-view--more",
     }
 
     DEFAULT_CSS = """
@@ -70,6 +71,7 @@ class PlanView(ScrollView, can_focus=True):
     PlanView > .plan-view--visited { color: $success; text-style: bold; background: $panel; }
     PlanView > .plan-view--resource { text-style: bold underline; }
     PlanView > .plan-view--escaped { color: $text-error; text-style: reverse; }
+    PlanView > .plan-view--more { color: $text-warning; text-style: bold reverse; }
     PlanView > .plan-view--match { background: $accent 60%; color: $foreground; }
     """
 
@@ -206,6 +208,14 @@ class PlanView(ScrollView, can_focus=True):
             )
         body_width = max(width - self._gutter_width, 0)
         body = Strip(text.render(self.app.console), text.cell_len)
-        body = body.crop_extend(scroll_x, scroll_x + body_width, None)
-        body = body.apply_style(base)
-        return Strip([*gutter, *body], self._gutter_width + body_width).simplify()
+        # A line that goes on past the right edge (or began before the left one) says so: the
+        # dangerous half of `a && b` must never be hidden without a mark.
+        more_left = scroll_x > 0 and text.cell_len > 0 and body_width > 2
+        more_right = text.cell_len > scroll_x + body_width and body_width > 2
+        start, end = scroll_x + more_left, scroll_x + body_width - more_right
+        body = body.crop_extend(start, end, None).apply_style(base)
+        more = style("plan-view--more")
+        left = [Segment("←", more)] if more_left else []
+        right = [Segment("→", more)] if more_right else []
+        segments = [*gutter, *left, *body, *right]
+        return Strip(segments, self._gutter_width + body_width).simplify()

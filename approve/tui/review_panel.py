@@ -91,6 +91,7 @@ class ReviewPanel(Vertical):
         self.first_key_at: float | None = None
         self.current_finding = -1
         self.decided = False
+        self._lock_said = False  # the message line shows why approve is locked: keep it current
         self._wall_start = wall_start
         self._started_clock = clock()
 
@@ -248,9 +249,16 @@ class ReviewPanel(Vertical):
     # -- gates ---------------------------------------------------------------------------------
 
     def _refresh_gates(self) -> None:
-        self.query_one(GatePanel).show_status(self.clock())
+        now = self.clock()
+        self.query_one(GatePanel).show_status(now)
+        if self._lock_said:  # keep "approve is locked: read: 12 s left" true as time passes
+            blockers = self.tracker.blockers(now)
+            text = "approve is locked: " + "; ".join(blockers) if blockers else "approve is open"
+            self.query_one(GatePanel).say(text)
+            self._lock_said = bool(blockers)
 
     def say(self, message: str) -> None:
+        self._lock_said = False
         self.query_one(GatePanel).say(message)
 
     @on(RetypeInput.PasteRefused)
@@ -273,6 +281,7 @@ class ReviewPanel(Vertical):
             self.query_one(PlanView).focus()
         else:
             self.tracker.challenge_ok = False
+            message.input.value = ""  # a fresh try, not the wrong answer with more typed onto it
             self.say("that does not match: read it again, character by character")
         self._refresh_gates()
 
@@ -293,6 +302,7 @@ class ReviewPanel(Vertical):
         if not self.tracker.can_approve(now):
             blockers = self.tracker.blockers(now)
             self.say("approve is locked: " + "; ".join(blockers))
+            self._lock_said = True
             return
         gates = ", ".join(self.tracker.passed_gates(now)) or "none"
         self._finish("approved", f"approved by the reviewer after the gates: {gates}")
