@@ -188,8 +188,10 @@ def join_pane(args: argparse.Namespace) -> int:
 def ask_code() -> str:
     if not sys.stdin.isatty():
         raise InputError("--join needs the pairing code: type it at the prompt, or pass --code")
-    try:
-        return input("pairing code shown on the pane: ").strip()
+    import getpass
+
+    try:  # not echoed: the code lets whoever has it approve, so it stays off the screen
+        return getpass.getpass("pairing code shown on the pane: ").strip()
     except EOFError:
         raise InputError("no pairing code given") from None
 
