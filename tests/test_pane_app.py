@@ -20,6 +20,7 @@ from approve.config import config_from_text
 from approve.history import Reviewer
 from approve.journal import iter_records, verify
 from approve.model import Origin, Request
+from approve.tui.header import HeaderBar
 from approve.tui.pane.app import PaneApp
 from approve.tui.pane.source import LocalSource
 
@@ -61,7 +62,8 @@ def make_pane(tmp_path: Path, *, pair: bool = False) -> tuple[PaneApp, Broker, F
 
 def submit(broker: Broker, text: str) -> Requester:
     requester = Requester()
-    request = Request(text=text, kind="shell", origin=Origin(source="hook", agent="claude"))
+    origin = Origin(source="hook", agent="claude", cwd="/srv/app")
+    request = Request(text=text, kind="shell", origin=origin)
     broker.submit(request, deadline=4_000_000_000.0, reply=requester)
     return requester
 
@@ -76,6 +78,8 @@ async def _reviewed_and_rejected(tmp_path: Path) -> None:
         requester = submit(broker, "rm -rf /srv/data")
         await pilot.pause()
         assert app.review is not None
+        header = app.review.query_one(HeaderBar)
+        assert "(in /srv/app)" in header.build().plain  # where the agent would run it
         await pilot.press("r")  # inside the guard: dropped
         await pilot.pause()
         assert requester.verdict is None

@@ -99,7 +99,12 @@ class ReviewPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="too-small")
-        yield HeaderBar(self.assessment, self.friction, self.request.title, id="header")
+        title = self.request.title
+        cwd = self.request.origin.cwd
+        if cwd and self.request.origin.source == "hook":
+            # Where the agent runs it: `rm -rf data` means something else in every folder.
+            title = f"{title or ''}  (in {cwd})".strip()
+        yield HeaderBar(self.assessment, self.friction, title, id="header")
         with Horizontal(id="body"):
             yield PlanView(self.lines, self.assessment.findings, id="plan")
             with Vertical(id="side"):
