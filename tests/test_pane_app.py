@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from tui_helpers import FakeClock
 
 from approve.broker.state import Broker
@@ -197,5 +198,28 @@ def test_time_behind_the_stats_screen_is_not_reading_time(tmp_path: Path) -> Non
             await pilot.press("r")
             await pilot.pause()
             assert requester.verdict == "rejected"
+
+    asyncio.run(scenario())
+
+
+def test_a_request_arriving_while_the_pane_is_not_focused_rings(tmp_path: Path) -> None:
+    rings: list[str] = []
+
+    class CountingPane(PaneApp):
+        def bell(self) -> None:  # the terminal bell itself cannot be observed in a test
+            rings.append("bell")
+
+    async def scenario() -> None:
+        broker = Broker(CONFIG, tmp_path / "journal.jsonl", now=lambda: DAY)
+        app = CountingPane(LocalSource(broker), now=lambda: DAY, tmux_messages=False)
+        async with app.run_test(size=(140, 45)) as pilot:
+            submit(broker, "rm -rf /srv/one")
+            await pilot.pause()
+            assert rings == []  # focused: the queue is in plain sight
+            app.post_message(events.AppBlur())
+            await pilot.pause()
+            submit(broker, "rm -rf /srv/two")
+            await pilot.pause()
+            assert rings == ["bell"]
 
     asyncio.run(scenario())

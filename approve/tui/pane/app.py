@@ -17,6 +17,7 @@ import subprocess
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -37,6 +38,7 @@ from approve.tui.pane.widgets import MeterView, QueueView, RecentView
 from approve.tui.review_panel import GUARD_S, ReviewPanel
 from approve.tui.themes import ORDER, load_themes, pick_theme
 
+_HERE = Path(__file__).parent
 METER_EVERY_S = 20.0  # the fatigue meter reads the journal: not on every tick
 METER_AFTER_CHANGE_S = 1.0  # after a change, at most this late
 IDLE_TEXT = "No request is waiting. Agents' hooks send their requests here"
@@ -67,7 +69,9 @@ class StatsScreen(ModalScreen[None]):
 class PaneApp(GuardedApp[None]):
     """Reviews requests from SOURCE one at a time until closed (ctrl+q)."""
 
-    CSS_PATH = ["../review.tcss", "pane.tcss"]  # noqa: RUF012 (Textual reads it once, at start)
+    # Absolute, so a subclass elsewhere finds them too (Textual resolves relative paths against
+    # the file of the class that is run).
+    CSS_PATH = [_HERE.parent / "review.tcss", _HERE / "pane.tcss"]  # noqa: RUF012 (read once)
     TITLE = "approve pane"
     ENABLE_COMMAND_PALETTE = False
 

@@ -55,7 +55,9 @@ class QueueView(Static):
             text.append(f"{row.tier.label:<8}", style=TIER_STYLE.get(row.tier, ""))
             text.append(f" {age_text(now - row.arrived_at):>4} ")
             if row.needed > 1 or row.approvals:
-                text.append(f"{len(row.approvals)}/{row.needed} ", style="bold cyan")
+                # Who has approved, and how many more people are needed.
+                who = f" {sanitize(', '.join(row.approvals))}" if row.approvals else ""
+                text.append(f"{len(row.approvals)}/{row.needed}{who} ", style="bold cyan")
             if row.approved_by_me:
                 text.append("✓ ", style="bold green")
             text.append(sanitize(row.title))
