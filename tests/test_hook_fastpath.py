@@ -103,6 +103,7 @@ COMMANDS = [
     "git push --force origin main",
     "echo hi > /etc/passwd",
     "unknown-tool --flag",
+    "git -c core.fsmonitor=/tmp/evil status",  # plain words, but git runs /tmp/evil
     "ls\u202e -la",
 ]
 

@@ -206,6 +206,8 @@ DESTRUCTIVE: list[Case] = [
     C("kubectl delete pods --all -n staging", "kubernetes.delete-all", "critical"),
     C("kubectl delete deploy -A -l app=old", "kubernetes.delete-all", "critical"),
     C("kubectl delete pod web-1", "kubernetes.delete", "high", resources=("web-1",)),
+    C("git -c core.fsmonitor=/tmp/evil status", "git.config-runs-program", "high"),
+    C("git -c alias.st=!reboot st", "git.config-runs-program", "high"),
     C(
         "kubectl delete namespace payments",
         "kubernetes.delete-namespace",
