@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from approve.analyze import rules
+from approve.analyze import analyze, rules
 from approve.analyze.rules import Command, Rule, RuleSet, match_command
 from approve.model import Finding, Tier
 
@@ -784,6 +784,7 @@ REDIRECTS: list[tuple[str, str, str, str, tuple[str, ...]]] = [
 # Read-only commands: a `safe` rule matches and nothing else does.
 READ_ONLY: list[str] = [
     "ls -la",
+    "less README.md",
     "cat README.md",
     "head -n 20 app.log",
     "tail -f app.log",
@@ -1133,3 +1134,20 @@ def test_no_rule_regex_backtracks_on_a_long_command_line() -> None:
                 start = time.perf_counter()
                 rule.regex.search(text)
                 assert time.perf_counter() - start < 0.5, f"{rule.id} on {filler!r} * 300"
+
+
+# Look read-only, run a program: never `safe`.
+RUNS_A_PROGRAM = [
+    "less +!reboot notes.txt",
+    "less -k /tmp/keys notes.txt",
+    "git grep -O reboot pattern",
+    "git -c core.pager=reboot log",
+    "git -c core.fsmonitor=/tmp/evil status",
+    "git diff --ext-diff",
+]
+
+
+@pytest.mark.parametrize("text", RUNS_A_PROGRAM)
+def test_a_read_only_looking_command_that_runs_a_program_is_not_safe(text: str) -> None:
+    assessment = analyze(text, "shell")
+    assert assessment.tier != Tier.SAFE, text
