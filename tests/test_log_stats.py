@@ -151,3 +151,24 @@ def test_policy_explain_uses_the_journal_history(
     out = capsys.readouterr().out
     # six decisions 14:00-14:10; the reject at 14:08 left a streak of 1 -> this is the 2nd
     assert "signals: streak 1," in out and out.startswith("R1")
+
+
+def test_log_names_both_pair_reviewers_and_keeps_the_what_column_at_80(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "j.jsonl"
+    plan = assessment(Tier.CRITICAL, words=20)
+    moment = at("2026-11-20T14:00")
+    friction = policy(plan, History(), moment, None, CONFIG)
+    decision = Decision("approved", "approved by alice and bob", ("root",), None, None, 1.0)
+    record = journal.record_for(Request(text="kubectl delete ns payments"), plan, friction, decision)
+    record["approvals"] = [
+        {"reviewer": "alice", "user": "root", "counted": True},
+        {"reviewer": "bob", "user": "root", "counted": True},
+    ]
+    journal.append(record, path)
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["log", "--journal", str(path)]) == 0
+    table = capsys.readouterr().out
+    assert "alice, bob" in table and "1 decision" in table
+    assert "kubectl" in table  # the "what" column keeps room for the command

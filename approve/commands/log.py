@@ -107,23 +107,27 @@ def _when(record: dict[str, Any], config: Config) -> str:
     decided = record.get("decided_at")
     if not isinstance(decided, int | float):
         return "?"
-    return f"{config.local(datetime.fromtimestamp(decided).astimezone()):%Y-%m-%d %H:%M:%S}"
+    # Short, so the "what" column keeps its room at 80 columns; --json has the exact moment.
+    return f"{config.local(datetime.fromtimestamp(decided).astimezone()):%m-%d %H:%M}"
 
 
 def log_table(records: list[dict[str, Any]], config: Config) -> Any:
     """A rich Table of decisions, newest last."""
+    from rich.box import SIMPLE_HEAD
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"{len(records)} decisions", expand=True, show_lines=False)
+    count = len(records)
+    title = f"{count} decision{'' if count == 1 else 's'}"
+    # No vertical rules, and the source folded into "what": at 80 columns the command still shows.
+    table = Table(title=title, expand=True, box=SIMPLE_HEAD, padding=(0, 1))
     table.add_column("when", no_wrap=True)
     table.add_column("verdict", no_wrap=True)
     table.add_column("tier", no_wrap=True)
-    table.add_column("rung", justify="right", no_wrap=True)
-    table.add_column("time / floor", justify="right", no_wrap=True)
-    table.add_column("who", no_wrap=True)
-    table.add_column("from", no_wrap=True)
-    table.add_column("what", ratio=1, overflow="ellipsis", no_wrap=True)
+    table.add_column("R", justify="right", no_wrap=True)
+    table.add_column("s/floor", justify="right", no_wrap=True)
+    table.add_column("who", no_wrap=True, max_width=16, overflow="ellipsis")
+    table.add_column("what", ratio=1, min_width=18, overflow="ellipsis", no_wrap=True)
     for record in records:
         verdict = str(record.get("verdict", "?"))
         tier = str(record.get("tier", "?"))
@@ -135,14 +139,17 @@ def log_table(records: list[dict[str, Any]], config: Config) -> Any:
         what = record.get("title") or record.get("excerpt") or ""
         first_line = sanitize(str(what).splitlines()[0] if str(what) else "")
         reviewers = record.get("reviewers") or []
+        approvals = record.get("approvals")
+        if isinstance(approvals, list) and approvals:  # pair review: the names, not the user
+            counted = [a for a in approvals if isinstance(a, dict) and a.get("counted")]
+            reviewers = [a.get("reviewer") for a in counted] or reviewers
         table.add_row(
             _when(record, config),
             Text(verdict, style=_VERDICT_STYLE.get(verdict, "")),
             Text(tier, style=_TIER_STYLE.get(tier, "")),
-            f"R{record.get('rung', '?')}",
+            str(record.get("rung", "?")),
             Text(timing, style="bold magenta" if record.get("too_fast") else ""),
             sanitize(", ".join(str(r) for r in reviewers)) or "-",
-            sanitize(str(source)),
-            first_line,
+            f"{sanitize(str(source))}: {first_line}",
         )
     return table
