@@ -72,13 +72,13 @@ async def measure(text: str) -> dict[str, float]:
         jumps: list[float] = []
         for _ in range(40):
             before = time.perf_counter()
-            app.action_next_finding()
+            app.review.action_next_finding()
             for y in range(plan.size.height):  # what the next frame draws
                 plan.render_line(y)
             jumps.append((time.perf_counter() - before) * 1000)
         await pilot.pause()
     return {
-        "lines": float(len(app.lines)),
+        "lines": float(len(app.review.lines)),
         "findings": float(len(assessment.findings)),
         "analyze_s": analyzed - started,
         "paint_s": painted - analyzed,
