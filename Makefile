@@ -31,11 +31,14 @@ demo: $(VENV)/.installed
 	$(BIN)/approve demo
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check approve tests bench
-	$(BIN)/ruff format --check approve tests bench
+	$(BIN)/ruff check approve tests bench screenshots
+	$(BIN)/ruff format --check approve tests bench screenshots
 
+# The benchmarks and the screenshot script are not run by the tests: type checking them is what
+# keeps them from rotting when the code they drive changes.
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
+	MYPYPATH=bench $(BIN)/mypy bench screenshots
 
 unit: $(VENV)/.installed-test tmux
 	$(BIN)/pytest
