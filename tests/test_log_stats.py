@@ -161,7 +161,9 @@ def test_log_names_both_pair_reviewers_and_keeps_the_what_column_at_80(
     moment = at("2026-11-20T14:00")
     friction = policy(plan, History(), moment, None, CONFIG)
     decision = Decision("approved", "approved by alice and bob", ("root",), None, None, 1.0)
-    record = journal.record_for(Request(text="kubectl delete ns payments"), plan, friction, decision)
+    record = journal.record_for(
+        Request(text="kubectl delete ns payments"), plan, friction, decision
+    )
     record["approvals"] = [
         {"reviewer": "alice", "user": "root", "counted": True},
         {"reviewer": "bob", "user": "root", "counted": True},
