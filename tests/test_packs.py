@@ -1144,6 +1144,8 @@ RUNS_A_PROGRAM = [
     "git -c core.pager=reboot log",
     "git -c core.fsmonitor=/tmp/evil status",
     "git diff --ext-diff",
+    "kubectl --kubeconfig /tmp/k.yaml get pods",  # its exec credential plugin runs
+    "helm --kubeconfig /tmp/k.yaml list",
 ]
 
 
