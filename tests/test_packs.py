@@ -1146,6 +1146,10 @@ RUNS_A_PROGRAM = [
     "git diff --ext-diff",
     "kubectl --kubeconfig /tmp/k.yaml get pods",  # its exec credential plugin runs
     "helm --kubeconfig /tmp/k.yaml list",
+    "KUBECONFIG=/tmp/k.yaml kubectl get pods",
+    "PAGER=reboot git log",
+    "LD_PRELOAD=/tmp/e.so ls",
+    "env LD_PRELOAD=/tmp/e.so ls",
 ]
 
 
@@ -1153,3 +1157,8 @@ RUNS_A_PROGRAM = [
 def test_a_read_only_looking_command_that_runs_a_program_is_not_safe(text: str) -> None:
     assessment = analyze(text, "shell")
     assert assessment.tier != Tier.SAFE, text
+
+
+@pytest.mark.parametrize("text", ["LANG=C ls -la", "LC_ALL=C sort notes.txt", "TZ=UTC date"])
+def test_a_locale_or_time_zone_keeps_a_read_only_command_safe(text: str) -> None:
+    assert analyze(text, "shell").tier == Tier.SAFE, text

@@ -575,6 +575,8 @@ class _Walker:
                     "for a human is skipped" + _via_note(command.via),
                 )
             )
+        if readonly and not findings and command.env:
+            findings.extend(_env_findings(command, span))
         if self.strict and not findings and not known:
             findings.append(
                 _finding(
@@ -1529,3 +1531,42 @@ def _short(command: Command) -> str:
     """The program and its first words, enough to recognise the command in a finding."""
     shown = " ".join([command.name, *command.argv[1:3]])
     return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+# Variables that only change how a command formats its output. Any other variable set for a
+# read-only command can change what it runs: a pager or editor (PAGER=cmd git log), an external
+# diff (GIT_EXTERNAL_DIFF), a config file with hooks (GIT_CONFIG_GLOBAL, KUBECONFIG's exec
+# plugins), a library loaded into it (LD_PRELOAD) or the program found (PATH).
+_HARMLESS_ENV = frozenset({"LANG", "LANGUAGE", "TZ", "NO_COLOR", "CLICOLOR", "TERM", "COLUMNS"})
+_LOADS_CODE_ENV = frozenset(
+    {"LD_PRELOAD", "LD_AUDIT", "LD_LIBRARY_PATH", "BASH_ENV", "ENV", "PATH", "PYTHONPATH"}
+)
+
+
+def _env_findings(command: Command, span: tuple[int, int]) -> list[Finding]:
+    """A read-only command run with variables that can make it run something else."""
+    names = [name for name, _ in command.env if name not in _HARMLESS_ENV]
+    names = [name for name in names if not name.startswith("LC_")]
+    if not names:
+        return []
+    loads = [name for name in names if name in _LOADS_CODE_ENV]
+    shown = ", ".join(f"{name}=" for name in names)
+    if loads:
+        return [
+            _finding(
+                span,
+                Tier.HIGH,
+                "shell.env-loads-code",
+                f"'{command.name}' runs with {shown} set, which decides what code it loads or "
+                "which program runs",
+            )
+        ]
+    return [
+        _finding(
+            span,
+            Tier.LOW,
+            "shell.env-changes-command",
+            f"'{command.name}' is read-only, but {shown} can change what it runs (a pager, an "
+            "editor, a config file with hooks): a human must read it",
+        )
+    ]
