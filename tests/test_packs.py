@@ -1150,6 +1150,8 @@ RUNS_A_PROGRAM = [
     "PAGER=reboot git log",
     "LD_PRELOAD=/tmp/e.so ls",
     "env LD_PRELOAD=/tmp/e.so ls",
+    "export PAGER=reboot; git log",
+    "PATH=/tmp/bin:$PATH; ls",
 ]
 
 
@@ -1159,6 +1161,8 @@ def test_a_read_only_looking_command_that_runs_a_program_is_not_safe(text: str) 
     assert assessment.tier != Tier.SAFE, text
 
 
-@pytest.mark.parametrize("text", ["LANG=C ls -la", "LC_ALL=C sort notes.txt", "TZ=UTC date"])
+@pytest.mark.parametrize(
+    "text", ["LANG=C ls -la", "LC_ALL=C sort notes.txt", "TZ=UTC date", "F=notes.txt; cat $F"]
+)
 def test_a_locale_or_time_zone_keeps_a_read_only_command_safe(text: str) -> None:
     assert analyze(text, "shell").tier == Tier.SAFE, text

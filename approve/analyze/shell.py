@@ -637,6 +637,7 @@ class _Walker:
             return self._pipeline(list(node.named_children), scope, stdin)
         if kind in ("variable_assignment", "variable_assignments", "declaration_command"):
             self._assignments(node, scope)
+            self._risky_settings(node, scope)
             return None
         if kind == "unset_command":
             for child in node.named_children:
@@ -678,6 +679,29 @@ class _Walker:
                 self._assignments(child, scope)
             else:
                 self._word(child, scope, quoted=True)  # walks any $(...) inside
+
+    def _risky_settings(self, node: Node, scope: _Scope) -> None:
+        """`export PAGER=cmd; git log`: a variable set on its own line that changes what later
+        commands run (an exported one, or one the environment already exports)."""
+        assignments = [node] if node.type == "variable_assignment" else node.named_children
+        for child in assignments:
+            name_node = (
+                child.child_by_field_name("name") if child.type == "variable_assignment" else None
+            )
+            name = self._text(name_node) if name_node is not None else ""
+            if name in _LOADS_CODE_ENV:
+                severity, what = Tier.HIGH, "which code later commands load or which program runs"
+            elif name in _CHANGES_COMMAND_ENV or name.startswith("GIT_"):
+                severity, what = Tier.LOW, "what later commands run (a pager, an editor, a config)"
+            else:
+                continue
+            self._problem(
+                self._span(child, scope),
+                severity,
+                "shell.env-set",
+                f"sets {name}=, which decides {what}",
+                scope,
+            )
 
     def _pipeline(
         self, stages: Sequence[Node], scope: _Scope, stdin: _Stream | None
@@ -1540,6 +1564,21 @@ def _short(command: Command) -> str:
 _HARMLESS_ENV = frozenset({"LANG", "LANGUAGE", "TZ", "NO_COLOR", "CLICOLOR", "TERM", "COLUMNS"})
 _LOADS_CODE_ENV = frozenset(
     {"LD_PRELOAD", "LD_AUDIT", "LD_LIBRARY_PATH", "BASH_ENV", "ENV", "PATH", "PYTHONPATH"}
+)
+# Variables that, set on their own (`export PAGER=cmd`), change what later commands run.
+_CHANGES_COMMAND_ENV = frozenset(
+    {
+        "PAGER",
+        "MANPAGER",
+        "EDITOR",
+        "VISUAL",
+        "KUBECONFIG",
+        "LESSOPEN",
+        "LESSCLOSE",
+        "SSH_ASKPASS",
+        "SUDO_ASKPASS",
+        "PROMPT_COMMAND",
+    }
 )
 
 
