@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import re
     from typing import Any
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 # Characters of a plain command: with only these, splitting on blanks is what the shell does.
 # (No quotes, $, globs, ~, braces, operators, redirects, backslashes or newlines.)
 PLAIN_CHARACTERS = frozenset(
@@ -45,21 +45,36 @@ _preread: bytes | None = None
 class CachedRule:
     """A command rule as stored in the cache: just what matching needs."""
 
-    __slots__ = ("all_flags", "any_flags", "args", "not_flags", "regex", "severity")
+    __slots__ = (
+        "_compiled",
+        "_pattern",
+        "all_flags",
+        "any_flags",
+        "args",
+        "not_flags",
+        "severity",
+        "subcommand",
+    )
 
     def __init__(self, raw: tuple[Any, ...]) -> None:
-        severity, args, any_flags, all_flags, not_flags, pattern = raw
+        severity, args, any_flags, all_flags, not_flags, pattern, subcommand = raw
         self.severity: int = severity
         self.args: tuple[str, ...] = args
+        self.subcommand: tuple[str, ...] = subcommand
         self.any_flags: tuple[str, ...] = any_flags
         self.all_flags: tuple[str, ...] = all_flags
         self.not_flags: tuple[str, ...] = not_flags
-        if pattern:
-            import re  # only rules with a regex need it
+        self._pattern: str | None = pattern
+        self._compiled: re.Pattern[str] | None = None
 
-            self.regex: re.Pattern[str] | None = re.compile(pattern)
-        else:
-            self.regex = None
+    @property
+    def regex(self) -> re.Pattern[str] | None:
+        """Compiled on first use: matching asks for it only after the cheap tests pass."""
+        if self._pattern and self._compiled is None:
+            import re  # only a rule whose regex is really needed pays for it
+
+            self._compiled = re.compile(self._pattern)
+        return self._compiled
 
 
 def take_preread() -> bytes | None:

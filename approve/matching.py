@@ -23,6 +23,8 @@ class CommandPattern(Protocol):
     @property
     def args(self) -> tuple[str, ...]: ...
     @property
+    def subcommand(self) -> tuple[str, ...]: ...
+    @property
     def any_flags(self) -> tuple[str, ...]: ...
     @property
     def all_flags(self) -> tuple[str, ...]: ...
@@ -88,7 +90,12 @@ def flag_value(argv: Sequence[str], flag: str) -> str | None:
 def applies(
     rule: CommandPattern, words: Sequence[str], args: Sequence[str], text: str, clusters: bool
 ) -> bool:
-    """Whether the rule matches a command with these words (argv[1:]), positionals and text."""
+    """Whether the rule matches a command with these words (argv[1:]), positionals and text.
+
+    The cheap tests come first, the regex last: a rule whose words do not fit never needs its
+    regex (the fast path compiles one only then, as `re` costs start-up time)."""
+    if rule.subcommand and (not args or args[0] not in rule.subcommand):
+        return False
     if rule.args and tuple(args[: len(rule.args)]) != rule.args:
         return False
     if rule.any_flags and not any(has_flag(words, f, clusters) for f in rule.any_flags):

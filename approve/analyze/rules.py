@@ -16,6 +16,7 @@ Pack format::
         match:
           command: ceph             # program name (basename of argv[0]); a list is any of them
           args: [osd, purge]        # the first positional words, in order
+          # subcommand: [status, log]  (or: the first positional word is one of these)
           any_flags: [--force]      # at least one of these flags (optional)
           all_flags: [-r, -f]       # every one of these flags (optional)
           not_flags: [--dry-run]    # the rule does not apply if any is present (optional)
@@ -88,6 +89,7 @@ class Rule:
     source: str  # "file:line", for errors and for `approve check --explain`
     commands: tuple[str, ...] = ()
     args: tuple[str, ...] = ()
+    subcommand: tuple[str, ...] = ()  # the first positional word is one of these
     any_flags: tuple[str, ...] = ()
     all_flags: tuple[str, ...] = ()
     not_flags: tuple[str, ...] = ()
@@ -143,6 +145,7 @@ _DEFAULT_SYNTAX = ProgramSyntax()
 _MATCH_KEYS = {
     "command",
     "args",
+    "subcommand",
     "any_flags",
     "all_flags",
     "not_flags",
@@ -254,6 +257,7 @@ def _parse_rule(raw: Any, path: str) -> Rule:
         source=where,
         commands=commands,
         args=_strings(match.get("args", []), where, "args"),
+        subcommand=_strings(match.get("subcommand", []), where, "subcommand"),
         any_flags=_strings(match.get("any_flags", []), where, "any_flags"),
         all_flags=_strings(match.get("all_flags", []), where, "all_flags"),
         not_flags=_strings(match.get("not_flags", []), where, "not_flags"),
@@ -392,6 +396,7 @@ def _write_fast_path_cache(ruleset: RuleSet, stamp: str) -> None:
                 rule.all_flags,
                 rule.not_flags,
                 rule.regex.pattern if rule.regex else None,
+                rule.subcommand,
             )
             for rule in program_rules
         ]
