@@ -38,17 +38,19 @@ def main() -> None:
             ([python(), "-c", "pass"], b""),
             ([approve_bin(), "check", "-"], b"ls -la\n"),
             ([approve_bin(), "check", "--json", "-"], b"ls -la\n"),
-            # git's read-only rules are regexes; repeated, the fast path's memo answers it
-            ([approve_bin(), "check", "-"], b"git status\n"),
+            # `git branch`'s read-only rule is a regex; repeated, the fast path's memo answers it
+            ([approve_bin(), "check", "-"], b"git branch\n"),
         ]
     )
-    first_time = _first_time(b"git status\n")
+    status_first = _first_time(b"git status\n")
+    branch_first = _first_time(b"git branch\n")
     report("python -c pass", baseline * 1000, "ms", "-", True)
     for name, value in (
-        ("approve check: ls -la", plain),
-        ("approve check --json: ls -la", plain_json),
-        ("approve check: git status, repeated (memo)", regex_rule),
-        ("approve check: git status, first time (re)", first_time),
+        ("check: ls -la", plain),
+        ("check --json: ls -la", plain_json),
+        ("check: git status, first time (words)", status_first),
+        ("check: git branch, repeated (memo)", regex_rule),
+        ("check: git branch, first time (re)", branch_first),
     ):
         ratio = value / baseline
         report(f"{name} ({value * 1000:.1f} ms)", ratio, "x", "<= 1.5x", ratio <= 1.5)
