@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import re
     from typing import Any
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 # Characters of a plain command: with only these, splitting on blanks is what the shell does.
 # (No quotes, $, globs, ~, braces, operators, redirects, backslashes or newlines.)
 PLAIN_CHARACTERS = frozenset(
@@ -114,6 +114,7 @@ def write_cache(
     rules: dict[str, list[tuple[Any, ...]]],
     syntax: dict[str, tuple[tuple[str, ...], bool]],
     unwrapped: frozenset[str],
+    exec_unwraps: frozenset[str],
     stamp: str,
 ) -> None:
     """Store the command rules for the fast path; a cache we cannot write is only slower."""
@@ -124,6 +125,7 @@ def write_cache(
         "rules": {program: marshal.dumps(entries) for program, entries in rules.items()},
         "syntax": syntax,
         "unwrapped": sorted(unwrapped),
+        "exec_unwraps": sorted(exec_unwraps),
     }
     write_marshal(path, data)
 
@@ -171,6 +173,8 @@ def plain_command_is_safe(text: str, cache: dict[str, Any]) -> bool:
     program = os.path.basename(argv[0])
     if program in cache["unwrapped"]:
         return False  # sudo, env, xargs, sh ...: what they run is another command
+    if program in cache["exec_unwraps"] and "exec" in argv:
+        return False  # kubectl exec POD -- CMD: the analyzer reads CMD
     blob = cache["rules"].get(program)
     candidates = marshal.loads(blob) if blob else None
     if not candidates:

@@ -104,6 +104,9 @@ COMMANDS = [
     "echo hi > /etc/passwd",
     "unknown-tool --flag",
     "git -c core.fsmonitor=/tmp/evil status",  # plain words, but git runs /tmp/evil
+    "kubectl get pods -n prod",
+    "kubectl --context prod exec web -- rm -rf /srv",  # the rm inside is what runs
+    "docker -H tcp://h:2375 exec web rm -rf /srv",
     "ls\u202e -la",
 ]
 

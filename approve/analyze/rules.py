@@ -384,7 +384,7 @@ def default_rules_fingerprint() -> str:
 def _write_fast_path_cache(ruleset: RuleSet, stamp: str) -> None:
     """Give approve/fastpath.py the command rules in a form it can load without YAML."""
     from approve import fastpath
-    from approve.analyze.shell import UNWRAPPING_PROGRAMS
+    from approve.analyze.shell import CONTAINER_PROGRAMS, UNWRAPPING_PROGRAMS
 
     rules: dict[str, list[tuple[object, ...]]] = {}
     for program, program_rules in ruleset.by_command.items():
@@ -404,7 +404,7 @@ def _write_fast_path_cache(ruleset: RuleSet, stamp: str) -> None:
         program: (tuple(sorted(spec.value_flags)), spec.clusters)
         for program, spec in ruleset.syntax.items()
     }
-    fastpath.write_cache(rules, syntax, UNWRAPPING_PROGRAMS, stamp)
+    fastpath.write_cache(rules, syntax, UNWRAPPING_PROGRAMS, CONTAINER_PROGRAMS, stamp)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1280,17 +1280,18 @@ class _Walker:
         return None
 
     def _container_exec(self, call: _Call) -> _Stream | None:
-        """kubectl/oc exec ... -- CMD; docker/podman exec [opts] CTR CMD."""
+        """kubectl/oc [global options] exec ... -- CMD; docker/podman [global options] exec
+        [opts] CTR CMD."""
         self._emit(call)
         texts = [w.text for w in call.words]
-        if "exec" not in texts[1:3]:
+        at = _subcommand_at(texts, call.name)
+        if at is None or texts[at] != "exec":
             return None
         if call.name in ("kubectl", "oc"):
             if "--" not in texts:
                 return None
             rest = call.words[texts.index("--") + 1 :]
         else:
-            at = texts.index("exec")
             skipped = _skip_options(call.words[at:], _DOCKER_EXEC)
             if skipped is None:
                 return None
@@ -1359,11 +1360,67 @@ _HANDLERS: dict[str, Callable[[_Walker, _Call], _Stream | None]] = {
     "tee": _Walker._tee,
 }
 
+# Container tools run another command only through `exec` (kubectl exec POD -- CMD, docker
+# exec CTR CMD); their other subcommands are plain commands.
+CONTAINER_PROGRAMS = frozenset({"kubectl", "oc", "docker", "podman"})
+# Their global options that take a value, so that `kubectl --context prod exec ...` is seen.
+_GLOBAL_VALUE_FLAGS = {
+    "kubectl": frozenset(
+        [
+            "-n",
+            "--namespace",
+            "--context",
+            "--cluster",
+            "--user",
+            "--kubeconfig",
+            "-s",
+            "--server",
+            "--as",
+            "--as-group",
+            "--token",
+            "--request-timeout",
+            "--cache-dir",
+            "--certificate-authority",
+            "--client-certificate",
+            "--client-key",
+            "--tls-server-name",
+            "-v",
+            "--v",
+            "--log-file",
+        ]
+    ),
+    "docker": frozenset(["-H", "--host", "--context", "-c", "--config", "-l", "--log-level"]),
+}
+_GLOBAL_VALUE_FLAGS["oc"] = _GLOBAL_VALUE_FLAGS["kubectl"]
+_GLOBAL_VALUE_FLAGS["podman"] = _GLOBAL_VALUE_FLAGS["docker"] | frozenset({"--url", "--root"})
+_GLOBAL_VALUE_FLAGS["compose"] = frozenset(
+    ["-f", "--file", "-p", "--project-name", "--profile", "--env-file", "--project-directory"]
+)
+
+
+def _subcommand_at(texts: list[str], program: str, start: int = 1) -> int | None:
+    """The index of PROGRAM's subcommand in its argv TEXTS (after its global options); for
+    `docker compose ...`, of compose's own subcommand."""
+    value_flags = _GLOBAL_VALUE_FLAGS.get(program, frozenset())
+    index = start
+    while index < len(texts):
+        word = texts[index]
+        if word == "--":
+            return None
+        if not word.startswith("-") or word == "-":
+            if word == "compose" and program in ("docker", "podman") and start == 1:
+                return _subcommand_at(texts, "compose", index + 1)
+            return index
+        index += 2 if word in value_flags else 1
+    return None
+
+
 # Programs whose command line means more than its own argv (they run, feed or write other
-# code): approve/fastpath.py must leave them to this analyzer.
+# code): approve/fastpath.py must leave them to this analyzer (the container tools only when
+# their command line holds `exec`).
 UNWRAPPING_PROGRAMS = (
     frozenset(WRAPPERS) | frozenset(_HANDLERS) | SHELLS | frozenset(INTERPRETERS) | SQL_CLIENTS
-)
+) - CONTAINER_PROGRAMS
 
 
 def _shell_words(value: _Word) -> list[_Word]:
