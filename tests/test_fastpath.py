@@ -158,6 +158,8 @@ def test_git_status_needs_no_regex_even_the_first_time(cache: dict[str, Any]) ->
     assert state == "0 False False"
     assert output == "safe: no findings   (format: shell)\n"
     assert _run_probe(b"git -c core.pager=x log\n")[1].startswith("1 True")  # still checked
+    output, state = _run_probe(b"kubectl -n prod get pods -o wide\n")
+    assert (output, state) == ("safe: no findings   (format: shell)\n", "0 False False")
 
 
 def test_the_memo_holds_only_what_the_analysis_found_safe(cache: dict[str, Any]) -> None:
