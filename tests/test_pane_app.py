@@ -70,25 +70,24 @@ def submit(broker: Broker, text: str) -> Requester:
 
 
 def test_a_request_is_reviewed_and_rejected(tmp_path: Path) -> None:
-    asyncio.run(_reviewed_and_rejected(tmp_path))
+    async def scenario() -> None:
+        app, broker, clock = make_pane(tmp_path)
+        async with app.run_test(size=(140, 45)) as pilot:
+            requester = submit(broker, "rm -rf /srv/data")
+            await pilot.pause()
+            assert app.review is not None
+            header = app.review.query_one(HeaderBar)
+            assert "(in /srv/app)" in header.build().plain  # where the agent would run it
+            await pilot.press("r")  # inside the guard: dropped
+            await pilot.pause()
+            assert requester.verdict is None
+            clock.advance(2)
+            await pilot.press("r")
+            await pilot.pause()
+            assert requester.verdict == "rejected"
+            assert app.review is None
 
-
-async def _reviewed_and_rejected(tmp_path: Path) -> None:
-    app, broker, clock = make_pane(tmp_path)
-    async with app.run_test(size=(140, 45)) as pilot:
-        requester = submit(broker, "rm -rf /srv/data")
-        await pilot.pause()
-        assert app.review is not None
-        header = app.review.query_one(HeaderBar)
-        assert "(in /srv/app)" in header.build().plain  # where the agent would run it
-        await pilot.press("r")  # inside the guard: dropped
-        await pilot.pause()
-        assert requester.verdict is None
-        clock.advance(2)
-        await pilot.press("r")
-        await pilot.pause()
-        assert requester.verdict == "rejected"
-        assert app.review is None
+    asyncio.run(scenario())
     records = list(iter_records(tmp_path / "journal.jsonl"))
     assert [r["verdict"] for r in records] == ["rejected"]
     assert records[0]["reviewers"] == ["alice"]
