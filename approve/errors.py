@@ -29,3 +29,17 @@ def describe(error: BaseException) -> str:
         return f"error: {where}{error.strerror or error}"
     first_line = str(error).splitlines()[0] if str(error) else ""
     return f"internal error ({type(error).__name__}: {first_line}); set APPROVE_DEBUG=1 for details"
+
+
+def reason(error: BaseException | None) -> str:
+    """The error as a reason inside a sentence that already says where it happened (the pane,
+    the broker): `describe`'s line without its "error: " label, a pane error's own words."""
+    if error is None:
+        return "unknown error"
+    if not isinstance(error, Exception):
+        return type(error).__name__
+    from approve.broker.protocol import BrokerError
+
+    if isinstance(error, BrokerError):
+        return str(error)
+    return describe(error).removeprefix("error: ")

@@ -46,6 +46,7 @@ from approve.broker.protocol import (
     user_name,
 )
 from approve.broker.state import Broker, Pending, VerdictResult
+from approve.errors import reason as error_reason
 from approve.history import Reviewer
 from approve.model import Assessment, Request
 
@@ -356,7 +357,7 @@ class PaneServer:
         try:
             pending, friction = self.broker.open(request_id, connection.key)
         except Exception as error:  # unknown id, or the reviewer's history unreadable
-            connection.send(error_message(_one_line(error), about="open", id=request_id))
+            connection.send(error_message(error_reason(error), about="open", id=request_id))
             return
         connection.send(
             {
@@ -382,7 +383,7 @@ class PaneServer:
                 request_id, connection.reviewer, decision, station_key=connection.key
             )
         except Exception as error:  # not waiting, or a journal that cannot be read: said
-            connection.send(error_message(_one_line(error), about="verdict", id=request_id))
+            connection.send(error_message(error_reason(error), about="verdict", id=request_id))
             return
         connection.send(verdict_reply(request_id, result))
 
@@ -455,14 +456,6 @@ def _peer_uid(writer: asyncio.StreamWriter) -> int:
         return peer_credentials(sock)[1]
     except (OSError, AttributeError, TypeError):
         return -1  # unknown: named "uid-1", never equal to a real user
-
-
-def _one_line(error: BaseException) -> str:
-    from approve.errors import describe
-
-    if isinstance(error, BrokerError):
-        return str(error)
-    return describe(error) if isinstance(error, Exception) else type(error).__name__
 
 
 def _take_lock(path: Path) -> int:

@@ -32,6 +32,7 @@ from typing import Any
 
 from approve.broker.protocol import STATION_VERDICTS, BrokerError, user_name
 from approve.config import Config
+from approve.errors import reason as error_reason
 from approve.history import History, Reviewer, load_history
 from approve.model import Assessment, Decision, Friction, Request, Tier
 
@@ -276,7 +277,7 @@ class Broker:
         arrives while the pane stops, is decided `error` at once (and journaled).
         """
         problem = (
-            f"it could not be analyzed: {_describe(analysis_error)}" if analysis_error else None
+            f"it could not be analyzed: {error_reason(analysis_error)}" if analysis_error else None
         )
         if self.closed:
             problem = "the approve pane stopped"
@@ -286,7 +287,7 @@ class Broker:
 
                 assessment = analyze(request)
             except Exception as error:
-                problem = f"it could not be analyzed: {_describe(error)}"
+                problem = f"it could not be analyzed: {error_reason(error)}"
         if assessment is None:
             # Nothing was analyzed: journal the worst tier rather than guess "safe".
             assessment = Assessment(format="text", tier=Tier.CRITICAL, counts={}, findings=())
@@ -295,7 +296,7 @@ class Broker:
             try:
                 friction = self._policy_friction(request, assessment, self.reviewer)
             except Exception as error:
-                problem = f"the reviewer's history could not be read: {_describe(error)}"
+                problem = f"the reviewer's history could not be read: {error_reason(error)}"
         if friction is None:
             friction = Friction(rung=0, gates=(), reasons=(problem or "",))
         needed = 2 if self.pair or friction.rung >= PAIR_RUNG else 1
@@ -467,7 +468,7 @@ class Broker:
         try:
             self._journal(pending, friction, journaled)
         except Exception as error:
-            why = f"the journal cannot be written ({_describe(error)}), so nothing is approved"
+            why = f"the journal cannot be written ({error_reason(error)}), so nothing is approved"
             final = self._finish(pending, self._outcome("error", why), pending.friction)
             return VerdictResult("decided", why, verdict=final)
         pending.frictions[reviewer] = again
@@ -547,7 +548,9 @@ class Broker:
             self._journal(pending, friction, decision, [a.to_record() for a in pending.approvals])
         except Exception as error:
             verdict = "error"
-            reason = f"the decision could not be journaled ({_describe(error)}), so it is refused"
+            reason = (
+                f"the decision could not be journaled ({error_reason(error)}), so it is refused"
+            )
         pending.verdict = verdict
         self._decided[pending.id] = verdict
         while len(self._decided) > DECIDED_KEEP:
@@ -620,14 +623,3 @@ class Broker:
         for listener in list(self._listeners):
             with contextlib.suppress(Exception):  # a broken redraw must not block a decision
                 listener()
-
-
-def _describe(error: BaseException | None) -> str:
-    from approve.errors import describe
-
-    if error is None:
-        return "unknown error"
-    if isinstance(error, Exception):
-        text = describe(error)
-        return text.removeprefix("error: ")
-    return type(error).__name__

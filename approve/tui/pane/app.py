@@ -28,7 +28,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from approve.broker.protocol import BrokerError
+from approve.errors import reason as error_reason
 from approve.model import Assessment, Friction, Request
 from approve.sanitize import sanitize
 from approve.tui.app import HelpScreen
@@ -233,7 +233,7 @@ class PaneApp(GuardedApp[None]):
         try:
             opened = await self.source.open(request_id)
         except Exception as error:  # gone meanwhile, or the journal cannot be read: say so
-            self._say(_one_line(error))
+            self._say(error_reason(error))
             return
         finally:
             self._opening = None
@@ -292,7 +292,7 @@ class PaneApp(GuardedApp[None]):
         try:
             result = await self.source.verdict(request_id, message.decision)
         except Exception as error:  # not taken: the broker's own error, or the journal's
-            self._say(_one_line(error))
+            self._say(error_reason(error))
             self._close_review()
             self._sync()
             return
@@ -345,11 +345,3 @@ class PaneApp(GuardedApp[None]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(), self._uncovered)
-
-
-def _one_line(error: Exception) -> str:
-    if isinstance(error, BrokerError):
-        return str(error)
-    from approve.errors import describe
-
-    return describe(error)
