@@ -258,11 +258,9 @@ _SECTIONS = frozenset(key.split(".")[0] for key in SCHEMA if "." in key)
 
 
 def user_config_path() -> Path:
-    explicit = os.environ.get("APPROVE_CONFIG")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "approve" / "config.yaml"
+    from approve.paths import user_config_file
+
+    return Path(user_config_file())
 
 
 def _flatten(data: Any, source: str) -> dict[str, Any]:

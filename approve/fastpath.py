@@ -19,6 +19,7 @@ import os
 import sys
 
 from approve.matching import applies, positionals
+from approve.paths import cache_dir, config_dir
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs ~10 ms of start-up
 
@@ -85,8 +86,7 @@ def take_preread() -> bytes | None:
 
 def pack_dirs() -> list[str]:
     shipped = os.path.join(os.path.dirname(os.path.abspath(__file__)), "analyze", "packs")
-    config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return [shipped, os.path.join(config, "approve", "packs")]
+    return [shipped, os.path.join(config_dir(), "packs")]
 
 
 def fingerprint() -> str:
@@ -106,8 +106,7 @@ def fingerprint() -> str:
 
 
 def cache_path() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "approve", f"command-rules-v{CACHE_VERSION}.marshal")
+    return os.path.join(cache_dir(), f"command-rules-v{CACHE_VERSION}.marshal")
 
 
 def write_cache(

@@ -20,6 +20,8 @@ import marshal
 import os
 import sys
 
+from approve.paths import cache_dir, user_config_file
+
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 
 if TYPE_CHECKING:
@@ -49,18 +51,12 @@ def take_preread() -> tuple[bytes, bool] | None:
 
 
 def config_cache_path() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "approve", f"hook-config-v{CONFIG_CACHE_VERSION}.marshal")
+    return os.path.join(cache_dir(), f"hook-config-v{CONFIG_CACHE_VERSION}.marshal")
 
 
 def config_key() -> str:
     """Which config files (and versions of them) a summary was made from: any edit changes it."""
-    explicit = os.environ.get("APPROVE_CONFIG")
-    if explicit:
-        user = explicit
-    else:
-        base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-        user = os.path.join(base, "approve", "config.yaml")
+    user = user_config_file()
     shipped = os.path.join(os.path.dirname(os.path.abspath(__file__)), "config.yaml")
     parts = [str(CONFIG_CACHE_VERSION)]
     for path in (shipped, user):

@@ -561,10 +561,9 @@ def _diff(before: str, after: str, path: Path, what: str) -> list[str]:
 
 
 def records_path() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(
-        os.path.expanduser("~"), ".local", "state"
-    )
-    return Path(base) / "approve" / "installed.json"
+    from approve.paths import state_dir
+
+    return Path(state_dir()) / "installed.json"
 
 
 def _read_records() -> dict[str, Any]:

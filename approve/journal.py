@@ -49,10 +49,9 @@ def default_journal_path() -> Path:
     explicit = os.environ.get("APPROVE_JOURNAL")
     if explicit:
         return Path(explicit)
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(
-        os.path.expanduser("~"), ".local", "state"
-    )
-    return Path(base) / "approve" / "journal.jsonl"
+    from approve.paths import state_dir
+
+    return Path(state_dir()) / "journal.jsonl"
 
 
 def check_writable(path: Path | None = None) -> None:

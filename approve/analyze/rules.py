@@ -332,8 +332,9 @@ def load_pack_text(text: str, path: str, into: RuleSet) -> None:
 
 
 def user_pack_dir() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "approve" / "packs"
+    from approve.paths import config_dir
+
+    return Path(config_dir()) / "packs"
 
 
 def load_rules(extra_dirs: Iterable[Path] | None = None) -> RuleSet:
