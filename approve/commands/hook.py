@@ -199,8 +199,7 @@ def _decide(
         )
     except Exception as error:  # the deny stands; say that it went unrecorded
         why += f" (It could not be journaled either: {_describe(error)}.)"
-    reason = _refusal(request, assessment, why) + " " + HOW_TO_REVIEW
-    return Answer("deny", reason, human=_for_human(request, why + " " + HOW_TO_REVIEW))
+    return _denied(request, assessment, why, hint=HOW_TO_REVIEW)
 
 
 def _ask_pane(
@@ -234,19 +233,14 @@ def _ask_pane(
         if isinstance(error, PaneTimeout) and _pane_holds_request:
             # The pane took the request and is still there: it journals the timeout when we
             # hang up. (A pane that vanished mid-wait journaled nothing: we do, below.)
-            return Answer(
-                "deny", _refusal(request, assessment, why), human=_for_human(request, why)
-            )
+            return _denied(request, assessment, why)
         try:
             outcome = "timeout" if isinstance(error, PaneTimeout) else "error"
             _journal_outcome(request, assessment, friction, outcome, problem)
         except Exception as journal_error:
             why += f" (It could not be journaled either: {_describe(journal_error)}.)"
-        return Answer("deny", _refusal(request, assessment, why), human=_for_human(request, why))
-    if verdict == "approved":
-        return Answer("allow", f"approve: approved by a human in the approve pane. {said}".strip())
-    why = f"The verdict in the approve pane: {verdict}" + (f" ({said})." if said else ".")
-    return Answer("deny", _refusal(request, assessment, why), human=_for_human(request, why))
+        return _denied(request, assessment, why)
+    return _human_verdict(request, assessment, verdict, said, "in the approve pane")
 
 
 def _rung_zero(
@@ -266,21 +260,35 @@ def _rung_zero(
     return Answer("allow", f"approve: {reason}")
 
 
-def _refusal(request: Request, assessment: Assessment, why: str) -> str:
-    """What was refused and why, then plainly: stop and wait."""
+def _denied(request: Request, assessment: Assessment, why: str, hint: str = "") -> Answer:
+    """The deny: for the agent, what was refused and why, then plainly to stop and wait; for
+    the person (where the protocol has a message of its own), what and why. HINT, e.g. how to
+    open a review, goes to both."""
     worst = max(assessment.findings, key=lambda f: f.severity, default=None)
     risk = f"{assessment.tier.label} risk" + (f" ({worst.why})" if worst is not None else "")
-    return f"approve refused {_what(request)}: {risk}. {why} {STOP_AND_WAIT}"
+    told = f"{why} {hint}".strip()
+    return Answer(
+        "deny",
+        f"approve refused {_what(request)}: {risk}. {why} {STOP_AND_WAIT}"
+        + (f" {hint}" if hint else ""),
+        human=f"approve refused {_what(request)}. {told}",
+    )
+
+
+def _human_verdict(
+    request: Request, assessment: Assessment, verdict: str, said: str, where: str
+) -> Answer:
+    """A person's verdict given WHERE (the pane, the popup's review) as the agent's answer."""
+    if verdict == "approved":
+        return Answer("allow", f"approve: approved by a human {where}. {said}".strip())
+    why = f"The verdict {where}: {verdict}" + (f" ({said})." if said else ".")
+    return _denied(request, assessment, why)
 
 
 def _what(request: Request) -> str:
     from approve.agents.base import first_line
 
     return request.title or first_line(request.text)
-
-
-def _for_human(request: Request, why: str) -> str:
-    return f"approve refused {_what(request)}. {why}"
 
 
 def _failed(agent: str, payload: dict[str, Any], error: BaseException) -> Answer:
@@ -505,9 +513,7 @@ def _review_in_tmux(
             note = f"nobody decided within {seconds} s (the hook's deadline)"
             _journal_outcome(request, assessment, friction, "timeout", note)
             why = f"It was shown for review, but {note}."
-            return Answer(
-                "deny", _refusal(request, assessment, why), human=_for_human(request, why)
-            )
+            return _denied(request, assessment, why)
         try:
             with open(answer_path, encoding="utf-8") as handle:
                 result = json.load(handle)
@@ -518,9 +524,7 @@ def _review_in_tmux(
             said = str(result.get("reason") or "the review failed")
             _journal_outcome(request, assessment, friction, "error", said)
             why = f"The review failed ({said})."
-            return Answer(
-                "deny", _refusal(request, assessment, why), human=_for_human(request, why)
-            )
+            return _denied(request, assessment, why)
         if not isinstance(result, dict) or result.get("input_sha256") != request.identity:
             shown = errors.decode("utf-8", "replace").strip()
             problem = "the review popup closed without a decision" + (
@@ -528,17 +532,10 @@ def _review_in_tmux(
             )
             _journal_outcome(request, assessment, friction, "error", problem)
             why = f"{problem[0].upper()}{problem[1:]}."
-            return Answer(
-                "deny",
-                _refusal(request, assessment, why) + " " + HOW_TO_REVIEW,
-                human=_for_human(request, why),
-            )
+            return _denied(request, assessment, why, hint=HOW_TO_REVIEW)
         verdict = str(result.get("verdict"))
         said = str(result.get("reason") or "")
-        if verdict == "approved":
-            return Answer("allow", f"approve: approved by a human in review. {said}".strip())
-        why = f"The human's verdict: {verdict}" + (f" ({said})." if said else ".")
-        return Answer("deny", _refusal(request, assessment, why), human=_for_human(request, why))
+        return _human_verdict(request, assessment, verdict, said, "in review")
     finally:
         if process is not None and process.poll() is None:
             _close_popup(target, process)
