@@ -24,7 +24,7 @@ from approve.model import Assessment, Decision, Friction, Request
 from approve.tui.gates import GateTracker
 from approve.tui.guard import GuardedApp
 from approve.tui.review_panel import GUARD_S, ReviewPanel
-from approve.tui.themes import ORDER, load_themes, pick_theme
+from approve.tui.themes import install_themes, next_theme
 
 HELP_TEXT = """\
 approve: review what the agent wants to run, then approve or reject it.
@@ -101,11 +101,7 @@ class ReviewApp(GuardedApp[Decision]):
             reviewer=reviewer,
             id="review",
         )
-        self._themes = load_themes()
-        for theme_value in self._themes.values():
-            self.register_theme(theme_value)
-        self.theme_short = pick_theme(theme, now)
-        self.theme = self._themes[self.theme_short].name
+        self.theme_short = install_themes(self, theme, now)
 
     # What tests and callers read of the review, kept on the app for convenience.
     @property
@@ -136,9 +132,7 @@ class ReviewApp(GuardedApp[Decision]):
         self.exit(message.decision)
 
     def action_cycle_theme(self) -> None:
-        position = ORDER.index(self.theme_short)
-        self.theme_short = ORDER[(position + 1) % len(ORDER)]
-        self.theme = self._themes[self.theme_short].name
+        self.theme_short = next_theme(self, self.theme_short)
         self.review.say(f"theme: {self.theme_short}")
 
     def action_help(self) -> None:

@@ -13,6 +13,7 @@ from datetime import datetime
 from importlib import resources
 from typing import Any
 
+from textual.app import App
 from textual.theme import Theme
 
 ORDER = ("dark", "light", "high-contrast", "night", "ansi")
@@ -44,3 +45,21 @@ def pick_theme(requested: str | None, now: datetime) -> str:
             raise ValueError(f"unknown theme {requested!r} (expected one of: {', '.join(ORDER)})")
         return short
     return "night" if is_night(now) else "dark"
+
+
+def install_themes(app: App[Any], requested: str | None, now: datetime) -> str:
+    """Register approve's themes on APP and switch to the one to start with (pick_theme);
+    its short name. ValueError for an unknown requested theme."""
+    themes = load_themes()
+    for theme in themes.values():
+        app.register_theme(theme)
+    short = pick_theme(requested, now)
+    app.theme = themes[short].name
+    return short
+
+
+def next_theme(app: App[Any], short: str) -> str:
+    """Switch APP (after install_themes) to the theme after SHORT in ORDER; its short name."""
+    following = ORDER[(ORDER.index(short) + 1) % len(ORDER)]
+    app.theme = load_themes()[following].name
+    return following

@@ -36,7 +36,7 @@ from approve.tui.guard import GuardedApp
 from approve.tui.pane.source import PaneSource
 from approve.tui.pane.widgets import MeterView, QueueView, RecentView
 from approve.tui.review_panel import GUARD_S, ReviewPanel
-from approve.tui.themes import ORDER, load_themes, pick_theme
+from approve.tui.themes import install_themes, next_theme
 
 _HERE = Path(__file__).parent
 METER_EVERY_S = 20.0  # the fatigue meter reads the journal: not on every tick
@@ -116,11 +116,7 @@ class PaneApp(GuardedApp[None]):
         self._opening: str | None = None
         self._seen: set[str] = set()
         self._meter_at = -METER_EVERY_S
-        self._themes = load_themes()
-        for theme_value in self._themes.values():
-            self.register_theme(theme_value)
-        self.theme_short = pick_theme(theme, self.now())
-        self.theme = self._themes[self.theme_short].name
+        self.theme_short = install_themes(self, theme, self.now())
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -338,9 +334,7 @@ class PaneApp(GuardedApp[None]):
         self.push_screen(StatsScreen(report), self._uncovered)
 
     def action_cycle_theme(self) -> None:
-        position = ORDER.index(self.theme_short)
-        self.theme_short = ORDER[(position + 1) % len(ORDER)]
-        self.theme = self._themes[self.theme_short].name
+        self.theme_short = next_theme(self, self.theme_short)
         self._say(f"theme: {self.theme_short}")
 
     def action_help(self) -> None:
