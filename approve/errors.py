@@ -18,10 +18,7 @@ def describe(error: BaseException) -> str:
     if isinstance(error, JournalError):
         return f"journal: {error}"
     from approve.broker.protocol import BrokerError
-    from approve.commands.review import NoTerminal
 
-    if isinstance(error, NoTerminal):
-        return f"error: {error}"
     if isinstance(error, BrokerError):
         return f"pane: {error}"
     if isinstance(error, OSError):

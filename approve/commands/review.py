@@ -37,8 +37,9 @@ NO_TERMINAL = (
 )
 
 
-class NoTerminal(RuntimeError):
-    """There is no terminal a human could review on: the caller answers exit 2 / deny."""
+class NoTerminal(InputError):
+    """There is no terminal a human could review on: the caller answers exit 2 / deny (and
+    errors.describe words it as any other input problem)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
